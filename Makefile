@@ -1,0 +1,55 @@
+# Two commands on a fresh Debian/Ubuntu machine: `make demo` and `make test`.
+# Each sets up what it needs: the virtualenv with the package, and Graphviz's `dot`
+# (with a CJK font, so the Chinese labels of the diagrams render).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint typecheck pytest setup system-deps clean bench bench-quick
+
+demo: setup
+	$(VENV)/bin/aftersales demo
+
+test: setup lint typecheck pytest
+
+setup: system-deps $(STAMP)
+
+# Debian's python3 lacks venv and pip until python3-venv is installed; dot comes with graphviz.
+system-deps:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "aftersales needs Python >= 3.11 (found $$($(PYTHON) --version))"; exit 1; }
+	@missing=""; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	command -v dot >/dev/null || missing="$$missing graphviz"; \
+	fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null; }; then \
+			echo "installing:$$missing"; \
+			$(SUDO) apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "please install:$$missing (Debian/Ubuntu packages)"; exit 1; \
+		fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,79 @@
+"""The machine as a small plain graph, read from :class:`CaseMachine` by introspection.
+
+Everything that needs to know the transitions (the state check before guards, the diagrams, the
+generated paths of the tests) reads them here, so nothing restates them by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from .machine import CaseMachine
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One transition: ``event`` is ``None`` for an eventless one."""
+
+    source: str
+    target: str
+    event: str | None
+    conds: tuple[str, ...]
+    validators: tuple[str, ...]
+    internal: bool
+
+    @property
+    def is_self(self) -> bool:
+        """The transition stays in its state."""
+        return self.source == self.target
+
+
+@dataclass(frozen=True)
+class Graph:
+    """States in declaration order, the initial and final ones, and every edge."""
+
+    states: tuple[str, ...]
+    initial: str
+    final: frozenset[str]
+    edges: tuple[Edge, ...]
+
+    def events_from(self, state: str) -> frozenset[str]:
+        """The events some transition of ``state`` listens to."""
+        return frozenset(e.event for e in self.edges if e.source == state and e.event)
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """Every event, in declaration order."""
+        return tuple(dict.fromkeys(e.event for e in self.edges if e.event))
+
+
+def _names(specs: object) -> tuple[str, ...]:
+    return tuple(str(getattr(spec, "func", spec)) for spec in specs)  # type: ignore[attr-defined]
+
+
+@cache
+def machine_graph() -> Graph:
+    """The graph of :class:`CaseMachine`, built once."""
+    edges = []
+    for state in CaseMachine.states:
+        for transition in state.transitions:
+            for target in transition.targets:
+                names: list[str | None] = [str(e) for e in transition.events] or [None]
+                for event in names:
+                    edges.append(
+                        Edge(
+                            source=state.value,
+                            target=target.value,
+                            event=event,
+                            conds=_names(transition.cond),
+                            validators=_names(transition.validators),
+                            internal=bool(transition.internal),
+                        )
+                    )
+    return Graph(
+        states=tuple(s.value for s in CaseMachine.states),
+        initial=CaseMachine.initial_state.value,
+        final=frozenset(s.value for s in CaseMachine.final_states),
+        edges=tuple(edges),
+    )

@@ -1,0 +1,131 @@
+"""Rejection defensibility (spec section 5) and the liability assessment, 判责 (section 6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from .inputs import Evidence
+from .reasons import catalog
+from .record import CaseRecord, Rejection
+from .vocabulary import Label
+
+FOLLOWS_NEGOTIATION: Final = frozenset(
+    {"buyer_declined", "buyer_timed_out", "evidence_supplied", "awaiting_receipt"}
+)
+"""States from which a rejection counts as following a negotiation (section 5, point 1)."""
+
+RULES: Final[dict[str, Label]] = {
+    "R1_direct_rejection": Label(
+        "商家未使用售后协商而直接拒绝售后申请,判定为商家责任。",
+        "The merchant rejected the request without negotiating first: the merchant is liable.",
+    ),
+    "R2_missing_evidence": Label(
+        "商家拒绝售后时未能提供该情形所需的凭证,判定为商家责任。",
+        "The merchant's rejection lacks the evidence the case needs: the merchant is liable.",
+    ),
+    "R3_evidence_timeout": Label(
+        "平台要求商家举证后,商家超时未提交凭证,判定为商家责任。",
+        "The merchant let the platform's demand for evidence expire: the merchant is liable.",
+    ),
+    "R4_defensible": Label(
+        "商家已先协商并提供了所需凭证,买家的诉求不成立,商家无责。",
+        "The merchant negotiated and kept the evidence needed: the buyer's claim is not "
+        "supported and the merchant is not liable.",
+    ),
+}
+"""Each liability rule with the explanation a trainer can quote."""
+
+
+@dataclass(frozen=True)
+class EvidenceNeed:
+    """The evidence a rejection needs: every group must be met by one item of its kinds.
+
+    ``media`` stands for any media item and ``any`` for any item at all.
+    """
+
+    groups: tuple[tuple[str, ...], ...]
+    label: Label
+
+    def met_by(self, evidence: Iterable[Evidence]) -> bool:
+        """Whether ``evidence`` covers every group."""
+        items = list(evidence)
+        return all(any(_matches(item, kind) for item in items for kind in g) for g in self.groups)
+
+
+def _matches(item: Evidence, kind: str) -> bool:
+    if kind == "any":
+        return True
+    if kind == "media":
+        return item.is_media
+    return item.kind == kind
+
+
+def evidence_need(record: CaseRecord, from_state: str) -> EvidenceNeed:
+    """The first row of the section 5 table that matches the case."""
+    last = record.last_negotiation
+    reason = catalog().get(last.reason) if last else None
+    if reason is not None and reason.rejection_evidence:
+        kinds = " and ".join(" or ".join(g) for g in reason.rejection_evidence)
+        return EvidenceNeed(
+            reason.rejection_evidence,
+            Label(f"「{reason.label_zh}」所需凭证:{kinds}", f"for {reason.key}: {kinds}"),
+        )
+    if record.facts.seven_day_return != "supported":
+        return EvidenceNeed(
+            (("media",),), Label("至少一项图片/视频等凭证", "at least one media item")
+        )
+    if from_state in ("evidence_supplied", "awaiting_receipt"):
+        return EvidenceNeed(
+            (("media",),), Label("至少一项反驳凭证(图片/视频)", "at least one media item")
+        )
+    return EvidenceNeed((("any",),), Label("至少一项凭证", "at least one evidence item"))
+
+
+def rejection_findings(
+    record: CaseRecord, from_state: str, evidence: Iterable[Evidence]
+) -> tuple[str, ...]:
+    """The liability rules a rejection from ``from_state`` with ``evidence`` would break."""
+    if from_state not in FOLLOWS_NEGOTIATION:
+        return ("R1_direct_rejection",)
+    pool = [*evidence, *(e for n in record.negotiations for e in n.evidence)]
+    if not evidence_need(record, from_state).met_by(pool):
+        return ("R2_missing_evidence",)
+    return ()
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The liable party and the rules that decided it."""
+
+    liable: str
+    rules: tuple[str, ...]
+
+    @property
+    def explanations(self) -> list[Label]:
+        """The zh and en sentence of each deciding rule."""
+        return [RULES[rule] for rule in self.rules]
+
+    def to_dict(self) -> dict[str, object]:
+        """As stored in the event log and printed by the CLI."""
+        return {"liable": self.liable, "rules": list(self.rules)}
+
+
+def assess(record: CaseRecord) -> Assessment:
+    """Judge the case by rules R1 to R4 (section 6)."""
+    rules = list(_rejection_rules(record.rejection))
+    if record.evidence_missed:
+        rules.append("R3_evidence_timeout")
+    if rules:
+        return Assessment("merchant", tuple(rules))
+    return Assessment("buyer", ("R4_defensible",))
+
+
+def _rejection_rules(rejection: Rejection | None) -> tuple[str, ...]:
+    return rejection.findings if rejection is not None else ()
+
+
+def can_assess(record: CaseRecord) -> bool:
+    """Assessment applies to a case that was rejected or is or was under intervention."""
+    return record.rejection is not None or "platform_intervention" in record.path
