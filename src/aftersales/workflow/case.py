@@ -8,6 +8,7 @@ its own due time. A refused command changes nothing.
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,9 +31,27 @@ from .inputs import (
 )
 from .liability import Assessment, assess, can_assess, rejection_findings
 from .machine import CaseMachine
-from .record import Actor, CaseRecord, EventRecord, Timer
+from .record import Actor, Binding, CaseRecord, EventRecord, Timer
 from .rules import CaseRules, not_allowed
 from .vocabulary import EVENT_ROLES
+
+_pool = threading.local()
+
+
+def machine_for(record: CaseRecord) -> CaseMachine:
+    """This thread's machine, bound to ``record``.
+
+    One machine per thread serves every case in turn. A machine that reached a final state has
+    stopped for good (python-statemachine ends its run there), so it is replaced.
+    """
+    machine: CaseMachine | None = getattr(_pool, "machine", None)
+    if machine is None or machine.is_terminated:
+        # Bound before it is built, so the machine finds a state and enters no initial one.
+        binding = Binding(record)
+        machine = CaseMachine(model=binding, listeners=[CaseRules(binding)])
+        _pool.machine, _pool.binding = machine, binding
+    _pool.binding.record = record
+    return machine
 
 
 @dataclass(frozen=True)
@@ -55,7 +74,6 @@ class Case:
 
     def __init__(self, record: CaseRecord) -> None:
         self.record = record
-        self._machine = CaseMachine(model=record, listeners=[CaseRules(record)])
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -82,7 +100,7 @@ class Case:
             now=facts.opened_at,
         )
         case = cls(record)
-        CaseRules(record).on_enter_state(CaseMachine.requested)
+        CaseRules(Binding(record)).on_enter_state(CaseMachine.requested)
         data = facts.model_dump(mode="json")
         if policy != Policy():
             data["policy"] = policy.model_dump(mode="json", exclude_defaults=True)
@@ -266,12 +284,17 @@ class Case:
         before = record.state
         if event not in machine_graph().events_from(before):
             raise not_allowed(event, before)
-        record.now = at
-        record.note = {}
+        saved = record.now, record.note
+        record.now, record.note = at, {}
         try:
-            self._machine.send(event, payload=payload)
+            machine_for(record).send(event, payload=payload)
         except EngineNotAllowed as exc:  # pragma: no cover - every routing ends in a fallback
+            record.now, record.note = saved
             raise not_allowed(event, before) from exc
+        except BaseException:
+            # Guards run before any action, so only the command's clock needs restoring.
+            record.now, record.note = saved
+            raise
         data = payload.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
         return self._log(event, actor, at, data, before, command_id)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from statemachine import State, StateChart
 
-from .record import CaseRecord
+from .record import Binding
 
 
-class CaseMachine(StateChart[CaseRecord]):
+class CaseMachine(StateChart[Binding]):
     """One after-sales case (售后单), from the buyer's request to a final state."""
 
     # Loud failures: an event not allowed raises, callback errors propagate (3.x defaults

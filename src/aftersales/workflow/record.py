@@ -136,3 +136,24 @@ class CaseRecord:
     def next_seq(self) -> int:
         """The sequence number the next event gets."""
         return len(self.events) + 1
+
+
+class Binding:
+    """The machine's model: the case record the machine works on now.
+
+    Building a machine costs far more than sending it an event, so one machine serves many
+    cases in turn (see :func:`aftersales.workflow.case.machine_for`) and is pointed at each
+    case's record through this slot.
+    """
+
+    def __init__(self, record: CaseRecord | None = None) -> None:
+        self.record: CaseRecord | None = record
+
+    @property
+    def state(self) -> str | None:
+        return self.record.state if self.record is not None else None
+
+    @state.setter
+    def state(self, value: str) -> None:
+        assert self.record is not None
+        self.record.state = value

@@ -26,7 +26,7 @@ from .inputs import (
 )
 from .liability import assess, evidence_need, rejection_findings
 from .reasons import Reason, catalog
-from .record import CaseRecord, Negotiation, Rejection, Timer
+from .record import Binding, CaseRecord, Negotiation, Rejection, Timer
 from .vocabulary import STATE_LABELS, STATE_TIMERS
 
 
@@ -41,10 +41,17 @@ def not_allowed(event: str, state: str, why_en: str = "", why_zh: str = "") -> T
 
 
 class CaseRules:
-    """Implements every guard and action of :class:`CaseMachine` for one ``CaseRecord``."""
+    """Implements every guard and action of :class:`CaseMachine` for the bound ``CaseRecord``."""
 
-    def __init__(self, record: CaseRecord) -> None:
-        self.record = record
+    def __init__(self, binding: Binding) -> None:
+        self.binding = binding
+
+    @property
+    def record(self) -> CaseRecord:
+        """The case the machine works on now."""
+        record = self.binding.record
+        assert record is not None
+        return record
 
     # -- conditions (routing) ----------------------------------------------------------------
     def is_refund_case(self) -> bool:
