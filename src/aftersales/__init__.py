@@ -14,13 +14,12 @@ from .workflow.errors import (
     TransitionNotAllowed,
 )
 from .workflow.inputs import CaseFacts, Evidence, Policy
-from .workflow.liability import RULES, Assessment
+from .workflow.liability import Assessment
 from .workflow.machine import CaseMachine
 from .workflow.reasons import Reason, catalog
 from .workflow.record import Actor, EventRecord, Timer
 
 __all__ = [
-    "RULES",
     "Actor",
     "AftersalesError",
     "Assessment",
