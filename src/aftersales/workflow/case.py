@@ -318,6 +318,7 @@ class Case:
             state_after=record.state,
             command_id=command_id,
             note=dict(record.note),
+            timer=record.timer,
         )
         record.events.append(entry)
         if command_id is not None:

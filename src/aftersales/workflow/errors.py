@@ -9,7 +9,8 @@
     ├── InvalidAmount           invalid_amount
     ├── NegotiationRequired     negotiation_required
     ├── NotFound                not_found
-    └── Conflict                conflict
+    ├── Conflict                conflict
+    └── StorageUnavailable      storage_unavailable (not a refusal: the database failed)
 
 Every refusal carries the stable ``code``, a Chinese and an English message, and the offending
 ``field`` where there is one. A refused command changes nothing.
@@ -98,6 +99,12 @@ class Conflict(AftersalesError):
     code = "conflict"
 
 
+class StorageUnavailable(AftersalesError):
+    """The database URL is wrong or the database cannot be reached; nothing was decided."""
+
+    code = "storage_unavailable"
+
+
 ERROR_CLASSES: dict[str, type[AftersalesError]] = {
     cls.code: cls
     for cls in (
@@ -110,6 +117,7 @@ ERROR_CLASSES: dict[str, type[AftersalesError]] = {
         NegotiationRequired,
         NotFound,
         Conflict,
+        StorageUnavailable,
     )
 }
 """Every stable code of spec section 8 and its class."""

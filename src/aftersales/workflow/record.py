@@ -100,6 +100,8 @@ class EventRecord:
     command_id: str | None = None
     note: dict[str, Any] = field(default_factory=dict)
     """What the workflow decided beyond the state: findings, assessment, amounts."""
+    timer: Timer | None = None
+    """The timer running after the event, so stores can keep durable timer rows."""
 
 
 @dataclass

@@ -1,0 +1,86 @@
+"""Between the workflow's records and table rows: snapshots, log rows and their digest chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from ..workflow.record import Actor, CaseRecord, EventRecord, Timer
+
+SCHEMA_VERSION = 1
+"""Version of the event payloads written now; older rows are upgraded by :data:`UPGRADES`."""
+
+UPGRADES: dict[int, Any] = {}
+"""Functions upgrading a stored payload from version N to N + 1 (none yet: 1 is the first)."""
+
+_RECORD = TypeAdapter(CaseRecord)
+_TIMER = TypeAdapter(Timer | None)
+
+
+def dump_record(record: CaseRecord) -> str:
+    """The snapshot of a case as JSON text."""
+    return _RECORD.dump_json(record).decode()
+
+
+def load_record(text: str | bytes) -> CaseRecord:
+    """A case record from its snapshot."""
+    return _RECORD.validate_json(text)
+
+
+def canonical(value: Any) -> str:
+    """Stable JSON: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_row(case_id: str, record: EventRecord, prev_digest: str) -> dict[str, Any]:
+    """The log row of one event, its digest chained to ``prev_digest``."""
+    row = {
+        "case_id": case_id,
+        "seq": record.seq,
+        "event": record.event,
+        "actor_role": record.actor.role,
+        "actor_id": record.actor.id,
+        "at": record.at.astimezone(UTC),
+        "data": canonical(record.data),
+        "note": canonical({**record.note, "timer": _TIMER.dump_python(record.timer, mode="json")}),
+        "state_before": record.state_before,
+        "state_after": record.state_after,
+        "command_id": record.command_id,
+        "schema_version": SCHEMA_VERSION,
+    }
+    row["digest"] = digest(row, prev_digest)
+    return row
+
+
+def digest(row: dict[str, Any], prev_digest: str) -> str:
+    """SHA-256 over the row's content and the previous row's digest."""
+    body = {k: v for k, v in row.items() if k != "digest"}
+    body["at"] = body["at"].astimezone(UTC).isoformat()
+    return hashlib.sha256((prev_digest + canonical(body)).encode()).hexdigest()
+
+
+def record_from_row(row: Any) -> EventRecord:
+    """An event record from a stored log row (upgrading old payload versions)."""
+    data = json.loads(row.data)
+    note = json.loads(row.note)
+    version = row.schema_version
+    while version < SCHEMA_VERSION:
+        data, note = UPGRADES[version](data, note)
+        version += 1
+    timer = _TIMER.validate_python(note.pop("timer", None))
+    return EventRecord(
+        seq=row.seq,
+        event=row.event,
+        actor=Actor(row.actor_role, row.actor_id),
+        at=row.at,
+        data=data,
+        state_before=row.state_before,
+        state_after=row.state_after,
+        command_id=row.command_id,
+        note=note,
+        timer=timer,
+    )

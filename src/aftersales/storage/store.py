@@ -1,0 +1,403 @@
+"""Durable cases: the facade an order service embeds.
+
+Every accepted command writes the case row, its log rows, feed rows and timer rows in one
+transaction, or nothing. Inside a caller's ``Session`` the facade never commits: the caller
+commits its own change and the case change together.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..workflow.case import Case, Verdict
+from ..workflow.errors import AftersalesError, Conflict, NotFound
+from ..workflow.inputs import CaseFacts, Policy, parse_time
+from ..workflow.liability import Assessment
+from ..workflow.record import Actor, EventRecord, Timer
+from .codec import canonical, dump_record, event_row, load_record, record_from_row
+from .engine import DEFAULT_URL, make_engine, transaction
+from .tables import case_table, event_table, feed_table, metadata, refused_table, timer_table
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One event in the global feed."""
+
+    position: int
+    case_id: str
+    event: EventRecord
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A case read inside a transaction, with what the optimistic write checks against."""
+
+    case: Case
+    version: int
+    digest: str
+
+
+class CaseStore:
+    """Cases in a database: open, send, ask, read, sweep timers, verify, follow the feed."""
+
+    def __init__(self, db: str | Engine = DEFAULT_URL, *, retries: int = 1) -> None:
+        self.engine = db if isinstance(db, Engine) else make_engine(db)
+        self.retries = retries
+
+    def create_schema(self) -> None:
+        """Create the tables directly (tests, demos). Production runs ``aftersales db upgrade``."""
+        metadata.create_all(self.engine)
+
+    # -- commands --------------------------------------------------------------------------
+    def open_case(
+        self,
+        facts: CaseFacts | Mapping[str, Any],
+        *,
+        policy: Policy | Mapping[str, Any] | None = None,
+        command_id: str | None = None,
+        session: Session | None = None,
+    ) -> Case:
+        """Open and store a case; a taken ``case_id`` is ``conflict`` unless it is a retry."""
+        case = Case.open(facts, policy=policy, command_id=command_id)
+        with transaction(self.engine, session) as conn:
+            existing = self._find(conn, case.case_id)
+            if existing is not None:
+                if command_id is not None and existing.case.record.commands.get(command_id) == 1:
+                    return existing.case
+                raise Conflict(
+                    f"Case {case.case_id} exists already.",
+                    f"售后单 {case.case_id} 已存在。",
+                    "case_id",
+                )
+            self._insert_case(conn, case)
+            self._append(conn, case, case.events, "", 0)
+        return case
+
+    def send(
+        self,
+        case_id: str,
+        event: str,
+        *,
+        actor: Actor,
+        at: datetime | str,
+        command_id: str | None = None,
+        expected_version: int | None = None,
+        session: Session | None = None,
+        **data: Any,
+    ) -> EventRecord:
+        """Apply one command to a stored case; see :meth:`Case.send`.
+
+        ``expected_version`` (the number of events the caller saw) makes the command fail with
+        ``conflict`` if another writer got there first. Without it, a lost race is retried
+        ``retries`` times on the fresh case, when the facade owns the transaction.
+        """
+
+        def attempt(conn: Connection) -> EventRecord | AftersalesError:
+            loaded = self._load(conn, case_id)
+            if expected_version is not None and loaded.version != expected_version:
+                raise Conflict(
+                    f"Case {case_id} is at version {loaded.version}, not {expected_version}.",
+                    f"售后单 {case_id} 已被修改(版本 {loaded.version},期望 {expected_version})。",
+                    "expected_version",
+                )
+            case = loaded.case
+            known = len(case.record.events)
+            try:
+                result: EventRecord | AftersalesError = case.send(
+                    event, actor=actor, at=at, command_id=command_id, **data
+                )
+            except AftersalesError as err:
+                result = err
+                self._refused(conn, case, event, actor, at, command_id, data, err)
+            # Timers that fell due before a refused command have fired and stand.
+            self._append(conn, case, case.events[known:], loaded.digest, loaded.version)
+            return result
+
+        result = self._run(attempt, session, retry=expected_version is None)
+        if isinstance(result, AftersalesError):
+            raise result
+        return result
+
+    def fire_due_timers(self, now: datetime | str, limit: int = 1000) -> int:
+        """Fire every timer due at or before ``now`` (at most ``limit`` cases); count the events.
+
+        On PostgreSQL due rows are claimed with ``FOR UPDATE SKIP LOCKED``, so sweepers running
+        side by side never fire the same timer twice.
+        """
+        now = parse_time(now, "now")
+        with transaction(self.engine) as conn:
+            due = conn.execute(
+                sa.select(timer_table.c.case_id)
+                .where(timer_table.c.status == "running", timer_table.c.due_at <= now)
+                .order_by(timer_table.c.due_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).scalars()
+            fired = 0
+            for case_id in list(due):
+                loaded = self._load(conn, case_id)
+                known = len(loaded.case.record.events)
+                loaded.case.fire_due_timers(now)
+                new = loaded.case.events[known:]
+                self._append(conn, loaded.case, new, loaded.digest, loaded.version)
+                fired += len(new)
+        return fired
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, case_id: str, *, session: Session | None = None) -> Case:
+        """The case as it stands; ``not_found`` if there is none."""
+        with transaction(self.engine, session) as conn:
+            return self._load(conn, case_id).case
+
+    def allowed(
+        self,
+        case_id: str,
+        actor: Actor,
+        *,
+        at: datetime | str | None = None,
+        session: Session | None = None,
+        **data: Any,
+    ) -> dict[str, Verdict]:
+        """What every event would do now for ``actor``; see :meth:`Case.allowed`."""
+        return self.get(case_id, session=session).allowed(actor, at=at, **data)
+
+    def assess(self, case_id: str, *, session: Session | None = None) -> Assessment:
+        """The liability assessment of a stored case."""
+        return self.get(case_id, session=session).assess()
+
+    def history(self, case_id: str, *, session: Session | None = None) -> list[EventRecord]:
+        """The case's log, read from the append-only event rows."""
+        with transaction(self.engine, session) as conn:
+            rows = conn.execute(
+                sa.select(event_table)
+                .where(event_table.c.case_id == case_id)
+                .order_by(event_table.c.seq)
+            ).all()
+        if not rows:
+            raise _not_found(case_id)
+        return [record_from_row(row) for row in rows]
+
+    def case_ids(self) -> list[str]:
+        """Every stored case id, in opening order."""
+        with transaction(self.engine) as conn:
+            query = sa.select(case_table.c.case_id).order_by(
+                case_table.c.opened_at, case_table.c.case_id
+            )
+            return list(conn.execute(query).scalars())
+
+    def events_since(self, cursor: int = 0, limit: int = 1000) -> list[FeedItem]:
+        """Events after position ``cursor`` in the global feed, oldest first."""
+        with transaction(self.engine) as conn:
+            rows = conn.execute(
+                sa.select(feed_table.c.position, event_table)
+                .join(
+                    event_table,
+                    sa.and_(
+                        event_table.c.case_id == feed_table.c.case_id,
+                        event_table.c.seq == feed_table.c.seq,
+                    ),
+                )
+                .where(feed_table.c.position > cursor)
+                .order_by(feed_table.c.position)
+                .limit(limit)
+            ).all()
+        return [FeedItem(row.position, row.case_id, record_from_row(row)) for row in rows]
+
+    def refusals(self, case_id: str | None = None) -> list[dict[str, Any]]:
+        """Refused commands, oldest first, for one case or all."""
+        query = sa.select(refused_table).order_by(refused_table.c.id)
+        if case_id is not None:
+            query = query.where(refused_table.c.case_id == case_id)
+        with transaction(self.engine) as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def timers(self, case_id: str) -> list[dict[str, Any]]:
+        """The case's timer rows, in the order they started."""
+        with transaction(self.engine) as conn:
+            rows = conn.execute(
+                sa.select(timer_table)
+                .where(timer_table.c.case_id == case_id)
+                .order_by(timer_table.c.id)
+            )
+            return [dict(row._mapping) for row in rows]
+
+    # -- internals -------------------------------------------------------------------------
+    def _run(self, attempt: Callable[[Connection], T], session: Session | None, retry: bool) -> T:
+        tries = 1 + (self.retries if retry and session is None else 0)
+        for left in range(tries - 1, -1, -1):
+            try:
+                with transaction(self.engine, session) as conn:
+                    return attempt(conn)
+            except Conflict:
+                if left == 0 or not retry:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _load(self, conn: Connection, case_id: str) -> Loaded:
+        loaded = self._find(conn, case_id)
+        if loaded is None:
+            raise _not_found(case_id)
+        return loaded
+
+    def _find(self, conn: Connection, case_id: str) -> Loaded | None:
+        row = conn.execute(
+            sa.select(case_table.c.snapshot, case_table.c.version, case_table.c.digest).where(
+                case_table.c.case_id == case_id
+            )
+        ).first()
+        if row is None:
+            return None
+        return Loaded(Case(load_record(row.snapshot)), row.version, row.digest)
+
+    def _insert_case(self, conn: Connection, case: Case) -> None:
+        facts = case.record.facts.model_dump()
+        try:
+            conn.execute(
+                case_table.insert().values(
+                    **facts, **_case_columns(case), version=0, digest="", snapshot=""
+                )
+            )
+        except IntegrityError as exc:
+            raise Conflict(
+                f"Case {case.case_id} exists already.", f"售后单 {case.case_id} 已存在。", "case_id"
+            ) from exc
+
+    def _append(
+        self,
+        conn: Connection,
+        case: Case,
+        new: list[EventRecord],
+        prev_digest: str,
+        version: int | None,
+    ) -> None:
+        """Write the new events of ``case``: log, feed and timer rows, then the case row."""
+        if not new:
+            return
+        rows = []
+        for record in new:
+            rows.append(event_row(case.case_id, record, prev_digest))
+            prev_digest = rows[-1]["digest"]
+        update = case_table.update().where(case_table.c.case_id == case.case_id)
+        if version is not None:
+            update = update.where(case_table.c.version == version)
+        done = conn.execute(
+            update.values(
+                **_case_columns(case),
+                version=len(case.record.events),
+                digest=prev_digest,
+                snapshot=dump_record(case.record),
+            )
+        )
+        if done.rowcount != 1:
+            raise _lost_race(case.case_id)
+        try:
+            conn.execute(event_table.insert(), rows)
+        except IntegrityError as exc:
+            raise _lost_race(case.case_id) from exc
+        conn.execute(feed_table.insert(), [{"case_id": case.case_id, "seq": r.seq} for r in new])
+        self._write_timers(conn, case.case_id, new)
+
+    def _write_timers(self, conn: Connection, case_id: str, new: list[EventRecord]) -> None:
+        running = conn.execute(
+            sa.select(timer_table.c.kind, timer_table.c.due_at, timer_table.c.state).where(
+                timer_table.c.case_id == case_id, timer_table.c.status == "running"
+            )
+        ).first()
+        current = Timer(running.kind, running.due_at, running.state) if running else None
+        for record in new:
+            if _same_timer(record.timer, current):
+                continue
+            if current is not None:
+                fired = record.event == "expire"
+                conn.execute(
+                    timer_table.update()
+                    .where(timer_table.c.case_id == case_id, timer_table.c.status == "running")
+                    .values(
+                        status="fired" if fired else "cancelled",
+                        ended_seq=record.seq,
+                        fired_at=record.at if fired else None,
+                    )
+                )
+            if record.timer is not None:
+                conn.execute(
+                    timer_table.insert().values(
+                        case_id=case_id,
+                        kind=record.timer.kind,
+                        state=record.timer.state,
+                        due_at=record.timer.due,
+                        status="running",
+                        started_seq=record.seq,
+                    )
+                )
+            current = record.timer
+
+    def _refused(
+        self,
+        conn: Connection,
+        case: Case,
+        event: str,
+        actor: Actor,
+        at: datetime | str,
+        command_id: str | None,
+        data: Mapping[str, Any],
+        err: AftersalesError,
+    ) -> None:
+        when = at if isinstance(at, datetime) and at.tzinfo is not None else None
+        conn.execute(
+            refused_table.insert().values(
+                case_id=case.case_id,
+                event=event,
+                actor_role=actor.role,
+                actor_id=actor.id,
+                at=when,
+                code=err.code,
+                field=err.field,
+                state=case.state,
+                command_id=command_id,
+                data=canonical(_jsonable(data)),
+            )
+        )
+
+
+def _case_columns(case: Case) -> dict[str, Any]:
+    record = case.record
+    return {
+        "state": record.state,
+        "due_at": record.timer.due if record.timer else None,
+        "last_at": case.last_at,
+        "liability": record.liability,
+        "refund_amount": record.refund_amount,
+    }
+
+
+def _same_timer(a: Timer | None, b: Timer | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (a.kind, a.state, a.due) == (b.kind, b.state, b.due)
+
+
+def _jsonable(data: Mapping[str, Any]) -> Any:
+    return json.loads(json.dumps(dict(data), default=str))
+
+
+def _not_found(case_id: str) -> NotFound:
+    return NotFound(f"No case {case_id!r}.", f"没有售后单 {case_id!r}。", "case_id")
+
+
+def _lost_race(case_id: str) -> Conflict:
+    return Conflict(
+        f"Case {case_id} was changed by another writer; read it again.",
+        f"售后单 {case_id} 已被其他操作修改,请重新读取。",
+        "case_id",
+    )
