@@ -11,6 +11,7 @@ from .workflow.errors import (
     NegotiationRequired,
     NotFound,
     PermissionDenied,
+    StorageUnavailable,
     TransitionNotAllowed,
 )
 from .workflow.inputs import CaseFacts, Evidence, Policy
@@ -38,6 +39,7 @@ __all__ = [
     "PermissionDenied",
     "Policy",
     "Reason",
+    "StorageUnavailable",
     "Timer",
     "TransitionNotAllowed",
     "Verdict",
