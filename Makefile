@@ -8,14 +8,23 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck pytest setup system-deps clean bench bench-quick
+.PHONY: demo test lint typecheck pytest setup system-deps browser clean
 
 demo: setup
-	$(VENV)/bin/aftersales demo
+	$(VENV)/bin/aftersales demo --diagrams diagrams
 
-test: setup lint typecheck pytest
+test: setup browser lint typecheck pytest
 
 setup: system-deps $(STAMP)
+
+# The training page is checked in Debian's Chromium (Playwright drives it; nothing is downloaded).
+browser:
+	@command -v chromium >/dev/null || { \
+		if command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null; }; then \
+			echo "installing: chromium"; \
+			$(SUDO) apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+		else echo "please install: chromium (Debian/Ubuntu package)"; exit 1; fi; }
 
 # Debian's python3 lacks venv and pip until python3-venv is installed; dot comes with graphviz.
 system-deps:

@@ -24,7 +24,7 @@ def path_table(case: CaseView) -> Table:
         label = STATE_LABELS[record.state_after]
         table.add_row(
             str(record.seq),
-            record.at.isoformat(timespec="minutes"),
+            record.at.strftime("%m-%d %H:%M"),
             who,
             record.event,
             f"{record.state_after} ({label.en})",

@@ -261,3 +261,43 @@ def replay_file(path: str | Path, target: Target | None = None) -> Outcome:
     except (OSError, UnicodeDecodeError) as exc:
         raise HistoryError(source, 0, f"cannot read: {exc}") from exc
     return replay_lines(parse_history(text, source), target or MemoryTarget(), source)
+
+
+def export_lines(events: Sequence[EventRecord], case: CaseView) -> list[dict[str, Any]]:
+    """A stored case as history lines: the opening, each command, a tick for each expiry, and an
+    ``expect`` line with the outcome, so replaying the export checks itself."""
+    head, *rest = events
+    facts = dict(head.data)
+    opening: dict[str, Any] = {"op": "open", **facts, "at": facts.pop("opened_at")}
+    opening.pop("opened_at", None)
+    lines = [_with_command_id(opening, head.command_id)]
+    for record in rest:
+        if record.event == "expire":
+            lines.append({"op": "tick", "at": record.at.isoformat()})
+            continue
+        line = {
+            "op": record.event,
+            "actor": record.actor.to_dict(),
+            "at": record.at.isoformat(),
+            **record.data,
+        }
+        lines.append(_with_command_id(line, record.command_id))
+    lines.append(
+        {
+            "op": "expect",
+            "state": case.state,
+            "final": case.final,
+            "liability": case.liability,
+            "refund_amount": case.refund_amount,
+        }
+    )
+    return lines
+
+
+def _with_command_id(line: dict[str, Any], command_id: str | None) -> dict[str, Any]:
+    return {**line, "command_id": command_id} if command_id is not None else line
+
+
+def dump_lines(lines: Iterable[dict[str, Any]]) -> str:
+    """History lines as JSON Lines text."""
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)

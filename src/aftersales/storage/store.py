@@ -129,21 +129,26 @@ class CaseStore:
             raise result
         return result
 
-    def fire_due_timers(self, now: datetime | str, limit: int = 1000) -> int:
+    def fire_due_timers(
+        self, now: datetime | str, limit: int = 1000, *, case_id: str | None = None
+    ) -> int:
         """Fire every timer due at or before ``now`` (at most ``limit`` cases); count the events.
 
         On PostgreSQL due rows are claimed with ``FOR UPDATE SKIP LOCKED``, so sweepers running
-        side by side never fire the same timer twice.
+        side by side never fire the same timer twice. ``case_id`` limits the sweep to one case.
         """
         now = parse_time(now, "now")
+        query = (
+            sa.select(timer_table.c.case_id)
+            .where(timer_table.c.status == "running", timer_table.c.due_at <= now)
+            .order_by(timer_table.c.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if case_id is not None:
+            query = query.where(timer_table.c.case_id == case_id)
         with transaction(self.engine) as conn:
-            due = conn.execute(
-                sa.select(timer_table.c.case_id)
-                .where(timer_table.c.status == "running", timer_table.c.due_at <= now)
-                .order_by(timer_table.c.due_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).scalars()
+            due = conn.execute(query).scalars()
             fired = 0
             for case_id in list(due):
                 loaded = self._load(conn, case_id)

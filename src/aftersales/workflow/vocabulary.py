@@ -87,6 +87,13 @@ EVENT_ROLES: Final[dict[str, Role]] = {
 }
 """The one role allowed to send each event of spec section 3."""
 
+NEGOTIATION_TYPE_LABELS: Final[dict[str, Label]] = {
+    "invite_cancel": Label("已协商一致,邀请买家取消售后", "Agreed: invite the buyer to cancel"),
+    "request_evidence": Label("邀请买家核实与补充凭证", "Ask the buyer to verify and add evidence"),
+    "modify_request": Label("修改买家售后申请", "Modify the buyer's request"),
+}
+"""Console labels of the negotiation types (协商类型)."""
+
 EVENT_LABELS: Final[dict[str, Label]] = {
     "agree": Label("同意", "agree"),
     "negotiate": Label("协商", "negotiate"),

@@ -1,0 +1,89 @@
+"""Every case history replays with all its expectations holding: one test per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aftersales.histories import (
+    HistoryError,
+    MemoryTarget,
+    export_lines,
+    parse_history,
+    replay_file,
+    replay_lines,
+)
+from aftersales.scenarios import SCENARIOS, history
+from aftersales.storage import CaseStore
+from aftersales.storage.replay import StoreTarget
+
+CORPUS = sorted(Path(__file__).parent.joinpath("histories").glob("*.jsonl"))
+SEEDS = [name for scenario in SCENARIOS for name in scenario.files]
+
+
+def test_the_corpus_is_large_enough():
+    assert len(CORPUS) >= 20
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_history_replays(path):
+    outcome = replay_file(path)
+    assert outcome.ok, outcome.failures
+
+
+@pytest.mark.parametrize("name", SEEDS)
+def test_seed_scenario_replays(name):
+    text = history(name).read_text(encoding="utf-8")
+    outcome = replay_lines(parse_history(text, name), MemoryTarget(), name)
+    assert outcome.ok, outcome.failures
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_export_round_trip(path, tmp_path):
+    store = CaseStore(f"sqlite:///{tmp_path / 'rt.db'}")
+    store.create_schema()
+    stored = replay_file(path, StoreTarget(store))
+    case_id = stored.case.case_id
+    lines = export_lines(store.history(case_id), store.get(case_id))
+    again = replay_lines(parse_history(_jsonl(lines)), MemoryTarget())
+    assert again.ok, again.failures
+    assert again.to_json() == stored.to_json()
+
+
+def _jsonl(lines) -> str:
+    import json
+
+    return "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "no lines"),
+        ('{"op": "open"', "not JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"op": "agree"}', "first line"),
+        ('{"op": "open", "at": "2026-03-01T10:00:00"}', "timezone"),
+        ('{"op": "open", "at": 5}', "ISO 8601"),
+    ],
+)
+def test_unreadable_histories_name_the_line(text, problem):
+    with pytest.raises(HistoryError) as info:
+        parse_history(text, "h.jsonl")
+    assert problem in str(info.value) and str(info.value).startswith("h.jsonl:")
+
+
+def test_bad_later_lines():
+    head = '{"op": "open", "at": "2026-03-01T10:00:00+08:00"}\n'
+    for line, problem in [
+        ('{"op": "haggle", "at": "2026-03-01T10:00:00+08:00"}', "unknown op"),
+        ('{"op": "agree", "at": "2026-03-01T10:00:00+08:00"}', "actor"),
+        ('{"op": "expect", "mood": "happy"}', "expect takes"),
+        ('{"op": "expect", "final": "yes"}', "true or false"),
+        ('{"op": "tick", "at": "2026-03-01T10:00:00+08:00", "x": 1}', "tick takes"),
+        ('{"op": "open", "at": "2026-03-01T10:00:00+08:00"}', "open again"),
+    ]:
+        with pytest.raises(HistoryError) as info:
+            parse_history(head + line, "h.jsonl")
+        assert problem in info.value.problem and info.value.line == 2
