@@ -212,3 +212,17 @@ def test_allowed_reads_the_stored_case(store):
     verdicts = store.allowed("C1", Actor.merchant("S1"))
     assert verdicts["reject"].allowed and verdicts["reject"].risk == ("R1_direct_rejection",)
     assert verdicts["confirm_receipt"].code == "transition_not_allowed"
+
+
+def test_a_record_cached_by_one_store_is_not_used_after_another_writes(db_url):
+    first, second = CaseStore(db_url), CaseStore(db_url)
+    first.create_schema()
+    first.open_case(facts())
+    negotiate(first)  # `first` now holds the case in its cache
+    second.send("C1", "decline", actor=BUYER, at=at(2))
+    # `first` must see the decline: a cached `negotiating` would refuse this negotiation.
+    negotiate(first, hours=3)
+    assert [e.event for e in first.history("C1")] == ["open", "negotiate", "decline", "negotiate"]
+    assert verify_case(first, "C1") is None
+    for store in (first, second):
+        store.engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -17,13 +17,14 @@ SCHEMA_VERSION = 1
 UPGRADES: dict[int, Any] = {}
 """Functions upgrading a stored payload from version N to N + 1 (none yet: 1 is the first)."""
 
+_ZERO = timedelta(0)
 _RECORD = TypeAdapter(CaseRecord)
 _TIMER = TypeAdapter(Timer | None)
 
 
 def dump_record(record: CaseRecord) -> str:
-    """The snapshot of a case as JSON text."""
-    return _RECORD.dump_json(record).decode()
+    """The snapshot of a case as JSON text, without its events: the log holds those."""
+    return _RECORD.dump_json(record, exclude={"events"}).decode()
 
 
 def load_record(text: str | bytes) -> CaseRecord:
@@ -36,8 +37,26 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+DIGESTED = (
+    "case_id",
+    "seq",
+    "event",
+    "actor_role",
+    "actor_id",
+    "at",
+    "data",
+    "note",
+    "state_before",
+    "state_after",
+    "command_id",
+    "schema_version",
+)
+"""The columns a row's digest covers, in order."""
+
+
 def event_row(case_id: str, record: EventRecord, prev_digest: str) -> dict[str, Any]:
     """The log row of one event, its digest chained to ``prev_digest``."""
+    timer = None if record.timer is None else _TIMER.dump_python(record.timer, mode="json")
     row = {
         "case_id": case_id,
         "seq": record.seq,
@@ -46,7 +65,7 @@ def event_row(case_id: str, record: EventRecord, prev_digest: str) -> dict[str, 
         "actor_id": record.actor.id,
         "at": record.at.astimezone(UTC),
         "data": canonical(record.data),
-        "note": canonical({**record.note, "timer": _TIMER.dump_python(record.timer, mode="json")}),
+        "note": canonical({**record.note, "timer": timer}),
         "state_before": record.state_before,
         "state_after": record.state_after,
         "command_id": record.command_id,
@@ -57,10 +76,14 @@ def event_row(case_id: str, record: EventRecord, prev_digest: str) -> dict[str, 
 
 
 def digest(row: dict[str, Any], prev_digest: str) -> str:
-    """SHA-256 over the row's content and the previous row's digest."""
-    body = {k: v for k, v in row.items() if k != "digest"}
-    body["at"] = body["at"].astimezone(UTC).isoformat()
-    return hashlib.sha256((prev_digest + canonical(body)).encode()).hexdigest()
+    """SHA-256 over the previous row's digest and this row's digested columns."""
+    parts = [prev_digest]
+    for name in DIGESTED:
+        value = row[name]
+        if name == "at":
+            value = (value if value.utcoffset() == _ZERO else value.astimezone(UTC)).isoformat()
+        parts.append("" if value is None else str(value))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def record_from_row(row: Any) -> EventRecord:

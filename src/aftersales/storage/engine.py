@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
@@ -28,6 +29,8 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: Any) -> Engine:
         parsed = sa.make_url(url)
         if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
+        # Every transaction here ends in an explicit commit or rollback: no reset needed.
+        kwargs.setdefault("pool_reset_on_return", None)
         if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
             kwargs.setdefault("poolclass", StaticPool)
             kwargs.setdefault("connect_args", {"check_same_thread": False})
@@ -57,6 +60,51 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+@dataclass(frozen=True)
+class Tx:
+    """An open transaction on a DBAPI connection, with the dialect that compiles for it."""
+
+    dialect: Dialect
+    dbapi: Any
+
+
+@contextmanager
+def raw_transaction(
+    engine: Engine, session: Session | None = None, write: bool = True
+) -> Iterator[Tx]:
+    """A transaction for the hot paths, run on the DBAPI connection without SQLAlchemy's
+    per-statement machinery: the caller's session (never committed here) or our own.
+
+    SQLite writers take the write lock at BEGIN (``BEGIN IMMEDIATE``) so they queue instead of
+    failing on upgrade; readers use a plain deferred BEGIN.
+    """
+    if session is not None:
+        conn = session.connection()
+        yield Tx(conn.dialect, conn.connection.driver_connection)
+        return
+    try:
+        fairy = engine.raw_connection()
+    except OperationalError as exc:
+        raise _unavailable(exc) from exc
+    try:
+        driver = fairy.driver_connection
+        if engine.dialect.name == "sqlite":
+            driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")  # type: ignore[union-attr]
+        yield Tx(engine.dialect, driver)
+        fairy.commit()
+    except BaseException:
+        fairy.rollback()
+        raise
+    finally:
+        fairy.close()
+
+
+def _unavailable(exc: OperationalError) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"Cannot reach the database: {exc.orig}.", f"无法连接数据库:{exc.orig}。", "db"
+    )
+
+
 @contextmanager
 def transaction(engine: Engine, session: Session | None = None) -> Iterator[Connection]:
     """A connection inside a transaction: the caller's session (never committed here) or our own."""
@@ -68,7 +116,5 @@ def transaction(engine: Engine, session: Session | None = None) -> Iterator[Conn
             yield conn
     except OperationalError as exc:
         if exc.connection_invalidated or "connect" in str(exc.orig).lower():
-            raise StorageUnavailable(
-                f"Cannot reach the database: {exc.orig}.", f"无法连接数据库:{exc.orig}。", "db"
-            ) from exc
+            raise _unavailable(exc) from exc
         raise

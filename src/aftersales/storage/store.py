@@ -8,24 +8,48 @@ commits its own change and the case change together.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..workflow.case import Case, Verdict
 from ..workflow.errors import AftersalesError, Conflict, NotFound
 from ..workflow.inputs import CaseFacts, Policy, parse_time
 from ..workflow.liability import Assessment
-from ..workflow.record import Actor, EventRecord, Timer
+from ..workflow.record import Actor, CaseRecord, EventRecord, Timer
 from .codec import canonical, dump_record, event_row, load_record, record_from_row
-from .engine import DEFAULT_URL, make_engine, transaction
-from .tables import case_table, event_table, feed_table, metadata, refused_table, timer_table
+from .engine import DEFAULT_URL, Tx, make_engine, raw_transaction, transaction
+from .prepared import integrity_error
+from .statements import (
+    CLOSE_TIMER,
+    DUE_TIMERS,
+    DUE_TIMERS_OF_CASE,
+    INSERT_CASE,
+    INSERT_EVENT,
+    INSERT_FEED,
+    INSERT_REFUSED,
+    INSERT_TIMER,
+    SELECT_CASE,
+    SELECT_EVENT,
+    UPDATE_CASE,
+)
+from .tables import (
+    UTCDateTime,
+    case_table,
+    event_table,
+    feed_table,
+    metadata,
+    refused_table,
+    timer_table,
+)
 
 T = TypeVar("T")
 
@@ -46,14 +70,23 @@ class Loaded:
     case: Case
     version: int
     digest: str
+    timer: Timer | None
+    """The timer running as stored, before any new command acts."""
 
 
 class CaseStore:
     """Cases in a database: open, send, ask, read, sweep timers, verify, follow the feed."""
 
-    def __init__(self, db: str | Engine = DEFAULT_URL, *, retries: int = 1) -> None:
+    def __init__(
+        self, db: str | Engine = DEFAULT_URL, *, retries: int = 1, cache_size: int = 10_000
+    ) -> None:
         self.engine = db if isinstance(db, Engine) else make_engine(db)
         self.retries = retries
+        self.cache_size = cache_size
+        # Records this store committed, by case id, with the digest of their last event. A
+        # command whose row still carries that digest skips parsing the snapshot; any other
+        # writer changes the digest, so a stale record is never used.
+        self._cache: OrderedDict[str, tuple[str, CaseRecord]] = OrderedDict()
 
     def create_schema(self) -> None:
         """Create the tables directly (tests, demos). Production runs ``aftersales db upgrade``."""
@@ -70,19 +103,17 @@ class CaseStore:
     ) -> Case:
         """Open and store a case; a taken ``case_id`` is ``conflict`` unless it is a retry."""
         case = Case.open(facts, policy=policy, command_id=command_id)
-        with transaction(self.engine, session) as conn:
+        with raw_transaction(self.engine, session) as conn:
             existing = self._find(conn, case.case_id)
-            if existing is not None:
-                if command_id is not None and existing.case.record.commands.get(command_id) == 1:
-                    return existing.case
-                raise Conflict(
-                    f"Case {case.case_id} exists already.",
-                    f"售后单 {case.case_id} 已存在。",
-                    "case_id",
-                )
-            self._insert_case(conn, case)
-            self._append(conn, case, case.events, "", 0)
-        return case
+            if existing is None:
+                self._insert_case(conn, case)
+                self._append(conn, case, case.events, "", 0, None)
+                return case
+        if command_id is not None and existing.case.record.commands.get(command_id) == 1:
+            return self.get(case.case_id, session=session)
+        raise Conflict(
+            f"Case {case.case_id} exists already.", f"售后单 {case.case_id} 已存在。", "case_id"
+        )
 
     def send(
         self,
@@ -103,7 +134,7 @@ class CaseStore:
         ``retries`` times on the fresh case, when the facade owns the transaction.
         """
 
-        def attempt(conn: Connection) -> EventRecord | AftersalesError:
+        def attempt(conn: Tx) -> EventRecord | AftersalesError:
             loaded = self._load(conn, case_id)
             if expected_version is not None and loaded.version != expected_version:
                 raise Conflict(
@@ -112,7 +143,9 @@ class CaseStore:
                     "expected_version",
                 )
             case = loaded.case
-            known = len(case.record.events)
+            seen = case.record.commands.get(command_id) if command_id is not None else None
+            if seen is not None:
+                return self._logged(conn, case_id, seen)
             try:
                 result: EventRecord | AftersalesError = case.send(
                     event, actor=actor, at=at, command_id=command_id, **data
@@ -121,10 +154,17 @@ class CaseStore:
                 result = err
                 self._refused(conn, case, event, actor, at, command_id, data, err)
             # Timers that fell due before a refused command have fired and stand.
-            self._append(conn, case, case.events[known:], loaded.digest, loaded.version)
+            # A loaded case holds no older events: everything in it is new.
+            digest = self._append(
+                conn, case, case.events, loaded.digest, loaded.version, loaded.timer
+            )
+            done.append((case, digest))
             return result
 
+        done: list[tuple[Case, str]] = []
         result = self._run(attempt, session, retry=expected_version is None)
+        if session is None and done:
+            self._remember(*done[-1])
         if isinstance(result, AftersalesError):
             raise result
         return result
@@ -138,32 +178,38 @@ class CaseStore:
         side by side never fire the same timer twice. ``case_id`` limits the sweep to one case.
         """
         now = parse_time(now, "now")
-        query = (
-            sa.select(timer_table.c.case_id)
-            .where(timer_table.c.status == "running", timer_table.c.due_at <= now)
-            .order_by(timer_table.c.due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        if case_id is not None:
-            query = query.where(timer_table.c.case_id == case_id)
-        with transaction(self.engine) as conn:
-            due = conn.execute(query).scalars()
+        with raw_transaction(self.engine) as conn:
+            if case_id is None:
+                found = DUE_TIMERS.execute(conn, {"p_now": now, "p_limit": limit})
+            else:
+                found = DUE_TIMERS_OF_CASE.execute(conn, {"p_now": now, "p_case_id": case_id})
+            due = [row[0] for row in found.fetchall()]
             fired = 0
-            for case_id in list(due):
-                loaded = self._load(conn, case_id)
-                known = len(loaded.case.record.events)
+            for due_case in due:
+                loaded = self._load(conn, due_case)
                 loaded.case.fire_due_timers(now)
-                new = loaded.case.events[known:]
-                self._append(conn, loaded.case, new, loaded.digest, loaded.version)
+                new = loaded.case.events
+                self._append(conn, loaded.case, new, loaded.digest, loaded.version, loaded.timer)
                 fired += len(new)
         return fired
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, case_id: str, *, session: Session | None = None) -> Case:
-        """The case as it stands; ``not_found`` if there is none."""
+        """The case as it stands, with its whole log; ``not_found`` if there is none."""
         with transaction(self.engine, session) as conn:
-            return self._load(conn, case_id).case
+            snapshot = conn.execute(
+                sa.select(case_table.c.snapshot).where(case_table.c.case_id == case_id)
+            ).scalar()
+            rows = conn.execute(
+                sa.select(event_table)
+                .where(event_table.c.case_id == case_id)
+                .order_by(event_table.c.seq)
+            ).all()
+        if snapshot is None:
+            raise _not_found(case_id)
+        record = load_record(snapshot)
+        record.events = [record_from_row(row) for row in rows]
+        return Case(record)
 
     def allowed(
         self,
@@ -238,118 +284,139 @@ class CaseStore:
             return [dict(row._mapping) for row in rows]
 
     # -- internals -------------------------------------------------------------------------
-    def _run(self, attempt: Callable[[Connection], T], session: Session | None, retry: bool) -> T:
+    def _run(self, attempt: Callable[[Tx], T], session: Session | None, retry: bool) -> T:
         tries = 1 + (self.retries if retry and session is None else 0)
         for left in range(tries - 1, -1, -1):
             try:
-                with transaction(self.engine, session) as conn:
+                with raw_transaction(self.engine, session) as conn:
                     return attempt(conn)
             except Conflict:
                 if left == 0 or not retry:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _load(self, conn: Connection, case_id: str) -> Loaded:
+    def _load(self, conn: Tx, case_id: str) -> Loaded:
         loaded = self._find(conn, case_id)
         if loaded is None:
             raise _not_found(case_id)
         return loaded
 
-    def _find(self, conn: Connection, case_id: str) -> Loaded | None:
-        row = conn.execute(
-            sa.select(case_table.c.snapshot, case_table.c.version, case_table.c.digest).where(
-                case_table.c.case_id == case_id
-            )
-        ).first()
+    def _find(self, conn: Tx, case_id: str) -> Loaded | None:
+        row = SELECT_CASE.execute(conn, {"p_case_id": case_id}).fetchone()
         if row is None:
             return None
-        return Loaded(Case(load_record(row.snapshot)), row.version, row.digest)
+        snapshot, version, digest = row
+        cached = self._cache.pop(case_id, None)
+        record = cached[1] if cached is not None and cached[0] == digest else load_record(snapshot)
+        return Loaded(Case(record), version, digest, record.timer)
 
-    def _insert_case(self, conn: Connection, case: Case) -> None:
-        facts = case.record.facts.model_dump()
+    def _remember(self, case: Case, digest: str) -> None:
+        """Keep a committed case for the next command on it."""
+        if self.cache_size <= 0:
+            return
+        case.record.events = []  # the log keeps them; the cache holds what a snapshot holds
+        self._cache[case.case_id] = (digest, case.record)
+        while len(self._cache) > self.cache_size:
+            with suppress(KeyError):
+                self._cache.popitem(last=False)
+
+    def _logged(self, conn: Tx, case_id: str, seq: int) -> EventRecord:
+        """A recorded event read back from the log: a retried command's first result."""
+        row = SELECT_EVENT.execute(conn, {"p_case_id": case_id, "p_seq": seq}).fetchone()
+        values = dict(zip([c.name for c in event_table.columns], row, strict=True))
+        values["at"] = UTCDateTime().process_result_value(_as_datetime(values["at"]), conn.dialect)
+        return record_from_row(SimpleNamespace(**values))
+
+    def _insert_case(self, conn: Tx, case: Case) -> None:
+        row = {
+            **{c.name: None for c in case_table.columns},
+            **case.record.facts.model_dump(),
+            **_case_columns(case),
+            "version": 0,
+            "digest": "",
+            "snapshot": "",
+        }
         try:
-            conn.execute(
-                case_table.insert().values(
-                    **facts, **_case_columns(case), version=0, digest="", snapshot=""
-                )
-            )
-        except IntegrityError as exc:
+            INSERT_CASE.execute(conn, row)
+        except integrity_error(conn) as exc:
             raise Conflict(
                 f"Case {case.case_id} exists already.", f"售后单 {case.case_id} 已存在。", "case_id"
             ) from exc
 
     def _append(
         self,
-        conn: Connection,
+        conn: Tx,
         case: Case,
         new: list[EventRecord],
         prev_digest: str,
-        version: int | None,
-    ) -> None:
-        """Write the new events of ``case``: log, feed and timer rows, then the case row."""
+        version: int,
+        timer: Timer | None,
+    ) -> str:
+        """Write the new events of ``case``: the case row (if still at ``version``), then log,
+        feed and timer rows. ``timer`` is the one running before the events. Returns the digest
+        of the last event."""
         if not new:
-            return
+            return prev_digest
         rows = []
         for record in new:
             rows.append(event_row(case.case_id, record, prev_digest))
             prev_digest = rows[-1]["digest"]
-        update = case_table.update().where(case_table.c.case_id == case.case_id)
-        if version is not None:
-            update = update.where(case_table.c.version == version)
-        done = conn.execute(
-            update.values(
-                **_case_columns(case),
-                version=len(case.record.events),
-                digest=prev_digest,
-                snapshot=dump_record(case.record),
-            )
+        columns = _case_columns(case)
+        done = UPDATE_CASE.execute(
+            conn,
+            {
+                "p_case_id": case.case_id,
+                "p_version": version,
+                "p_new_version": case.version,
+                "p_digest": prev_digest,
+                "p_snapshot": dump_record(case.record),
+                **{f"p_{name}": value for name, value in columns.items()},
+            },
         )
         if done.rowcount != 1:
             raise _lost_race(case.case_id)
         try:
-            conn.execute(event_table.insert(), rows)
-        except IntegrityError as exc:
+            INSERT_EVENT.executemany(conn, rows)
+        except integrity_error(conn) as exc:
             raise _lost_race(case.case_id) from exc
-        conn.execute(feed_table.insert(), [{"case_id": case.case_id, "seq": r.seq} for r in new])
-        self._write_timers(conn, case.case_id, new)
+        INSERT_FEED.executemany(conn, [{"p_case_id": case.case_id, "p_seq": r.seq} for r in new])
+        self._write_timers(conn, case.case_id, new, timer)
+        return prev_digest
 
-    def _write_timers(self, conn: Connection, case_id: str, new: list[EventRecord]) -> None:
-        running = conn.execute(
-            sa.select(timer_table.c.kind, timer_table.c.due_at, timer_table.c.state).where(
-                timer_table.c.case_id == case_id, timer_table.c.status == "running"
-            )
-        ).first()
-        current = Timer(running.kind, running.due_at, running.state) if running else None
+    def _write_timers(
+        self, conn: Tx, case_id: str, new: list[EventRecord], current: Timer | None
+    ) -> None:
         for record in new:
             if _same_timer(record.timer, current):
                 continue
             if current is not None:
                 fired = record.event == "expire"
-                conn.execute(
-                    timer_table.update()
-                    .where(timer_table.c.case_id == case_id, timer_table.c.status == "running")
-                    .values(
-                        status="fired" if fired else "cancelled",
-                        ended_seq=record.seq,
-                        fired_at=record.at if fired else None,
-                    )
+                CLOSE_TIMER.execute(
+                    conn,
+                    {
+                        "p_case_id": case_id,
+                        "p_status": "fired" if fired else "cancelled",
+                        "p_ended_seq": record.seq,
+                        "p_fired_at": record.at if fired else None,
+                    },
                 )
             if record.timer is not None:
-                conn.execute(
-                    timer_table.insert().values(
-                        case_id=case_id,
-                        kind=record.timer.kind,
-                        state=record.timer.state,
-                        due_at=record.timer.due,
-                        status="running",
-                        started_seq=record.seq,
-                    )
+                INSERT_TIMER.execute(
+                    conn,
+                    {
+                        "p_case_id": case_id,
+                        "p_kind": record.timer.kind,
+                        "p_state": record.timer.state,
+                        "p_due_at": record.timer.due,
+                        "p_status": "running",
+                        "p_started_seq": record.seq,
+                    },
                 )
             current = record.timer
 
     def _refused(
         self,
-        conn: Connection,
+        conn: Tx,
         case: Case,
         event: str,
         actor: Actor,
@@ -359,19 +426,20 @@ class CaseStore:
         err: AftersalesError,
     ) -> None:
         when = at if isinstance(at, datetime) and at.tzinfo is not None else None
-        conn.execute(
-            refused_table.insert().values(
-                case_id=case.case_id,
-                event=event,
-                actor_role=actor.role,
-                actor_id=actor.id,
-                at=when,
-                code=err.code,
-                field=err.field,
-                state=case.state,
-                command_id=command_id,
-                data=canonical(_jsonable(data)),
-            )
+        INSERT_REFUSED.execute(
+            conn,
+            {
+                "p_case_id": case.case_id,
+                "p_event": event,
+                "p_actor_role": actor.role,
+                "p_actor_id": actor.id,
+                "p_at": when,
+                "p_code": err.code,
+                "p_field": err.field,
+                "p_state": case.state,
+                "p_command_id": command_id,
+                "p_data": canonical(_jsonable(data)),
+            },
         )
 
 
@@ -384,6 +452,11 @@ def _case_columns(case: Case) -> dict[str, Any]:
         "liability": record.liability,
         "refund_amount": record.refund_amount,
     }
+
+
+def _as_datetime(value: Any) -> datetime:
+    # SQLite hands back its text form; PostgreSQL a datetime already.
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def _same_timer(a: Timer | None, b: Timer | None) -> bool:

@@ -151,8 +151,15 @@ class Case:
         return self.record.timer
 
     @property
+    def version(self) -> int:
+        """How many events the case has recorded."""
+        return self.record.seq
+
+    @property
     def last_at(self) -> datetime:
-        return self.record.events[-1].at
+        """When the last recorded event happened."""
+        assert self.record.last_at is not None
+        return self.record.last_at
 
     def assess(self) -> Assessment:
         """Judge liability now (spec section 6); only for a rejected or intervened case."""
@@ -175,11 +182,18 @@ class Case:
         A ``command_id`` seen before returns the first result and changes nothing.
         """
         if command_id is not None and command_id in self.record.commands:
-            return self.record.events[self.record.commands[command_id] - 1]
+            return self.recorded(self.record.commands[command_id])
         when, payload = self._check_input(event, at, data)
         self._check_actor(event, actor)
         self.fire_due_timers(when)
         return self._apply(event, actor, when, payload, command_id)
+
+    def recorded(self, seq: int) -> EventRecord:
+        """The event with sequence number ``seq``, from the events held in memory."""
+        for event in reversed(self.record.events):
+            if event.seq == seq:
+                return event
+        raise LookupError(f"event {seq} of case {self.case_id} is not loaded")
 
     def fire_due_timers(self, now: datetime | str) -> list[EventRecord]:
         """Fire, in due order, every timer due at or before ``now``, each at its due time."""
@@ -321,6 +335,7 @@ class Case:
             timer=record.timer,
         )
         record.events.append(entry)
+        record.seq, record.last_at = entry.seq, at
         if command_id is not None:
             record.commands[command_id] = entry.seq
         return entry

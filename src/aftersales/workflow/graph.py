@@ -7,7 +7,7 @@ generated paths of the tests) reads them here, so nothing restates them by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from .machine import CaseMachine
 
@@ -40,7 +40,15 @@ class Graph:
 
     def events_from(self, state: str) -> frozenset[str]:
         """The events some transition of ``state`` listens to."""
-        return frozenset(e.event for e in self.edges if e.source == state and e.event)
+        return self._events_by_state.get(state, frozenset())
+
+    @cached_property
+    def _events_by_state(self) -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for edge in self.edges:
+            if edge.event:
+                found.setdefault(edge.source, set()).add(edge.event)
+        return {state: frozenset(events) for state, events in found.items()}
 
     @property
     def events(self) -> tuple[str, ...]:

@@ -120,12 +120,18 @@ class CaseRecord:
     evidence_demanded: bool = False
     evidence_missed: bool = False
     merchant_evidence: list[Evidence] = field(default_factory=list)
+    seq: int = 0
+    """The sequence number of the last recorded event: the case's version."""
+    last_at: datetime | None = None
+    """When the last recorded event happened; commands may not go back before it."""
     refund_due: int | None = None
     refund_amount: int | None = None
     liability: str | None = None
     liability_rules: tuple[str, ...] = ()
     path: list[str] = field(default_factory=list)
     events: list[EventRecord] = field(default_factory=list)
+    """The recorded events held in memory: all of them for a case built in memory; a store
+    loads them only when asked (snapshots leave them out, the log has them)."""
     commands: dict[str, int] = field(default_factory=dict)
     note: dict[str, Any] = field(default_factory=dict)
 
@@ -137,7 +143,7 @@ class CaseRecord:
     @property
     def next_seq(self) -> int:
         """The sequence number the next event gets."""
-        return len(self.events) + 1
+        return self.seq + 1
 
 
 class Binding:
