@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck pytest setup system-deps browser clean
+.PHONY: demo test lint typecheck pytest setup system-deps browser clean bench bench-quick
 
 demo: setup
 	$(VENV)/bin/aftersales demo --diagrams diagrams
@@ -59,6 +59,17 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(VENV)/bin/pytest -q
+
+# Benchmarks print ratios against baselines run in the same process; never part of `make test`.
+# P5 needs PostgreSQL (AFTERSALES_PG_URL, default postgres@127.0.0.1:5432/test).
+BENCHES := $(sort $(wildcard bench/p[0-9]_*.py))
+
+bench: setup
+	rm -f bench/results.json
+	@for script in $(BENCHES); do $(PY) $$script || exit 1; done
+
+bench-quick: setup
+	@for script in $(BENCHES); do $(PY) $$script --quick || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

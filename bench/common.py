@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).parent / "results.json"
+RESULTS = Path(os.environ.get("AFTERSALES_BENCH_RESULTS", Path(__file__).parent / "results.json"))
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 3, 1, 10, tzinfo=CST)
 

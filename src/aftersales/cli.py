@@ -6,7 +6,7 @@ import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -128,6 +128,13 @@ def verify(
         err.print(f"[red]{divergence}[/red]")
     checked = 1 if case else len(store.case_ids())
     out.print(f"{checked} case(s) checked, {len(found)} divergence(s)")
+    # Disagreements with WeChat are not integrity faults: shown, not failed on.
+    for row in store.divergences():
+        if case is None or row["case_id"] == case:
+            out.print(
+                f"[yellow]platform: {row['case_id']} is {row['our_state']}, WeChat says "
+                f"{row['platform_status']} ({row['platform_id']})[/yellow]"
+            )
     raise typer.Exit(1 if found else 0)
 
 
@@ -239,3 +246,102 @@ def diagram(
     dot = case_diagram(shown.events, shown.path, shown.case_id, lang)  # type: ignore[arg-type]
     [written] = write(dot, output.parent, output.name, [fmt])
     out.print(f"wrote {written}")
+
+
+def _day(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        err.print(f"[red]--{name} must be a date like 2026-03-01[/red]")
+        raise typer.Exit(2) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@app.command("report")
+def report_command(
+    db: DbOption = DEFAULT_URL,
+    shop: Annotated[str | None, typer.Option(help="Only this shop.")] = None,
+    since: Annotated[str | None, typer.Option(help="Opened on or after (ISO date).")] = None,
+    until: Annotated[str | None, typer.Option(help="Opened before (ISO date).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for machines.")] = False,
+    chart: Annotated[
+        Path | None, typer.Option(help="Draw the weekly rates into this SVG file.")
+    ] = None,
+) -> None:
+    """After-sales metrics per shop and period, overall and by category.
+
+    Rejection rate (售后拒绝率), direct and blocked direct rejections, negotiations and their
+    acceptance, interventions and the merchant-liable share, median time to resolution.
+
+    Example: aftersales report --db sqlite:///aftersales.db --shop S1 --since 2026-03-01
+    """
+    from .metrics import report, weekly
+
+    store = _store(db)
+    start, end = _day(since, "since"), _day(until, "until")
+    groups = report(store, shop, start, end)
+    divergences = store.divergences()
+    if as_json:
+        payload = {name: metrics.to_json() for name, metrics in groups.items()}
+        print(json.dumps({"groups": payload, "divergences": len(divergences)}, default=str))
+    else:
+        out.print(_report_table(groups))
+        out.print(_negotiation_table(groups["all"]))
+        if divergences:
+            out.print(f"[yellow]{len(divergences)} divergence(s) from WeChat Shop[/yellow]")
+    if chart is not None:
+        from .chart import draw_weekly
+
+        draw_weekly(weekly(store, shop, start, end), chart)
+        out.print(f"chart written to {chart}")
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _report_table(groups: dict[str, Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(title="after-sales report / 售后指标")
+    for column in (
+        "category",
+        "cases",
+        "rejection rate",
+        "direct rej.",
+        "blocked direct",
+        "negotiations",
+        "interventions",
+        "merchant liable",
+        "median h",
+    ):
+        table.add_column(column)
+    for name, m in groups.items():
+        hours = m.median_resolution_hours
+        table.add_row(
+            name,
+            str(m.cases),
+            _rate(m.rejection_rate),
+            str(m.direct_rejections),
+            str(m.blocked_direct_rejections),
+            str(sum(n.count for n in m.negotiations)),
+            str(m.interventions),
+            _rate(m.merchant_liable_share),
+            "-" if hours is None else f"{hours:.1f}",
+        )
+    return table
+
+
+def _negotiation_table(metrics: Any) -> Any:
+    from rich.table import Table
+
+    table = Table(title="negotiations / 协商")
+    for column in ("type", "reason", "count", "accepted", "rate"):
+        table.add_column(column)
+    for n in metrics.negotiations:
+        table.add_row(
+            n.negotiation_type, n.reason, str(n.count), str(n.accepted), _rate(n.acceptance_rate)
+        )
+    return table

@@ -226,3 +226,21 @@ def test_a_record_cached_by_one_store_is_not_used_after_another_writes(db_url):
     assert verify_case(first, "C1") is None
     for store in (first, second):
         store.engine.dispose()
+
+
+def test_report_queries_run_on_the_backend(store):
+    from aftersales.metrics import report
+
+    store.open_case(facts())
+    negotiate(store)
+    store.send("C1", "decline", actor=BUYER, at=at(2))
+    store.send("C1", "reject", actor=MERCHANT, at=at(3), evidence=[ev("chat_record")])
+    m = report(store)["all"]
+    assert (m.cases, m.rejected_cases, m.direct_rejections) == (1, 1, 0)
+    [stat] = m.negotiations
+    assert (stat.negotiation_type, stat.reason, stat.count, stat.accepted) == (
+        "invite_cancel",
+        "agreed_cancel",
+        1,
+        0,
+    )

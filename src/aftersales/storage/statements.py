@@ -29,6 +29,7 @@ UPDATE_CASE = Prepared(
         last_at=_p("p_last_at", UTCDateTime()),
         liability=_p("p_liability"),
         refund_amount=_p("p_refund_amount"),
+        resolution_seconds=_p("p_resolution_seconds"),
         version=_p("p_new_version"),
         digest=_p("p_digest"),
         snapshot=_p("p_snapshot"),

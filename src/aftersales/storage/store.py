@@ -44,6 +44,7 @@ from .statements import (
 from .tables import (
     UTCDateTime,
     case_table,
+    divergence_table,
     event_table,
     feed_table,
     metadata,
@@ -273,6 +274,63 @@ class CaseStore:
         with transaction(self.engine) as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
+    # -- platform ids and divergences (WeChat Shop interop) -----------------------------------
+    def link_platform_id(
+        self, case_id: str, platform_id: str, *, session: Session | None = None
+    ) -> None:
+        """Store WeChat's ``after_sale_order_id`` beside our case id (a re-application may
+        reuse it or bring a new one: the latest link wins)."""
+        with transaction(self.engine, session) as conn:
+            done = conn.execute(
+                case_table.update()
+                .where(case_table.c.case_id == case_id)
+                .values(platform_id=platform_id)
+            )
+        if done.rowcount != 1:
+            raise _not_found(case_id)
+
+    def case_for_platform_id(self, platform_id: str) -> str:
+        """Our case id for WeChat's ``after_sale_order_id``; ``not_found`` if none is linked."""
+        with transaction(self.engine) as conn:
+            case_id = conn.execute(
+                sa.select(case_table.c.case_id)
+                .where(case_table.c.platform_id == platform_id)
+                .order_by(case_table.c.opened_at.desc())
+            ).scalar()
+        if case_id is None:
+            raise NotFound(
+                f"No case is linked to WeChat after-sale {platform_id!r}.",
+                f"没有售后单关联到微信售后单 {platform_id!r}。",
+                "after_sale_order_id",
+            )
+        return str(case_id)
+
+    def record_divergence(
+        self, case_id: str, platform_id: str, status: str, our_state: str, key: str, at: datetime
+    ) -> bool:
+        """Keep a disagreement with the platform once per notification; whether it was new."""
+        try:
+            with transaction(self.engine) as conn:
+                conn.execute(
+                    divergence_table.insert().values(
+                        case_id=case_id,
+                        platform_id=platform_id,
+                        platform_status=status,
+                        our_state=our_state,
+                        key=key,
+                        at=at,
+                    )
+                )
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def divergences(self) -> list[dict[str, Any]]:
+        """Every recorded disagreement with the platform, oldest first."""
+        with transaction(self.engine) as conn:
+            rows = conn.execute(sa.select(divergence_table).order_by(divergence_table.c.id))
+            return [dict(row._mapping) for row in rows]
+
     def timers(self, case_id: str) -> list[dict[str, Any]]:
         """The case's timer rows, in the order they started."""
         with transaction(self.engine) as conn:
@@ -445,12 +503,14 @@ class CaseStore:
 
 def _case_columns(case: Case) -> dict[str, Any]:
     record = case.record
+    resolved = case.last_at - record.facts.opened_at if case.final else None
     return {
         "state": record.state,
         "due_at": record.timer.due if record.timer else None,
         "last_at": case.last_at,
         "liability": record.liability,
         "refund_amount": record.refund_amount,
+        "resolution_seconds": int(resolved.total_seconds()) if resolved is not None else None,
     }
 
 

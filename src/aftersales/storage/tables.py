@@ -46,6 +46,7 @@ class CaseRow(SQLModel, table=True):
     """One after-sales case: its facts, where it stands, and its snapshot."""
 
     __tablename__ = "aftersales_case"
+    __table_args__ = (sa.Index("ix_case_shop_opened", "shop_id", "opened_at"),)
 
     case_id: str = Field(primary_key=True)
     order_id: str = Field(index=True)
@@ -66,6 +67,8 @@ class CaseRow(SQLModel, table=True):
     liability: str | None = None
     refund_amount: int | None = None
     platform_id: str | None = Field(default=None, index=True)
+    resolution_seconds: int | None = None
+    """From opening to the final state, once final: for the median time to resolution."""
     digest: str
     snapshot: str = Field(sa_type=sa.Text)
 
@@ -74,7 +77,10 @@ class EventRow(SQLModel, table=True):
     """One accepted event. Never updated or deleted."""
 
     __tablename__ = "aftersales_event"
-    __table_args__ = (sa.UniqueConstraint("case_id", "command_id", name="uq_event_command"),)
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "command_id", name="uq_event_command"),
+        sa.Index("ix_event_event_case", "event", "case_id"),
+    )
 
     case_id: str = Field(primary_key=True)
     seq: int = Field(primary_key=True)
@@ -126,6 +132,20 @@ class RefusedRow(SQLModel, table=True):
     data: str = Field(sa_type=sa.Text)
 
 
+class DivergenceRow(SQLModel, table=True):
+    """Our case and the platform disagree: a notification no single event explains."""
+
+    __tablename__ = "aftersales_divergence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    platform_id: str
+    platform_status: str
+    our_state: str
+    key: str = Field(unique=True)
+    at: datetime = _time()
+
+
 class FeedRow(SQLModel, table=True):
     """The global order of events: ``position`` only grows."""
 
@@ -141,4 +161,5 @@ event_table: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
 timer_table: sa.Table = TimerRow.__table__  # type: ignore[attr-defined]
 refused_table: sa.Table = RefusedRow.__table__  # type: ignore[attr-defined]
 feed_table: sa.Table = FeedRow.__table__  # type: ignore[attr-defined]
+divergence_table: sa.Table = DivergenceRow.__table__  # type: ignore[attr-defined]
 metadata = SQLModel.metadata

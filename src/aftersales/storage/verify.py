@@ -4,6 +4,8 @@ states it recorded."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -40,6 +42,31 @@ def verify_case(store: CaseStore, case_id: str) -> Divergence | None:
                 case_table.c.case_id == case_id
             )
         ).first()
+    return _check(case_id, list(rows), None if head is None else (head.state, head.version))
+
+
+def verify_all(store: CaseStore) -> list[Divergence]:
+    """Check every stored case in one pass over the log; the divergences found."""
+    with transaction(store.engine) as conn:
+        heads = {
+            row.case_id: (row.state, row.version)
+            for row in conn.execute(
+                sa.select(case_table.c.case_id, case_table.c.state, case_table.c.version)
+            )
+        }
+        rows = conn.execute(
+            sa.select(event_table).order_by(event_table.c.case_id, event_table.c.seq)
+        ).all()
+    found = []
+    for case_id, group in groupby(rows, key=lambda row: row.case_id):
+        problem = _check(case_id, list(group), heads.pop(case_id, None))
+        if problem is not None:
+            found.append(problem)
+    found += [Divergence(case_id, None, "no events") for case_id in heads]
+    return sorted(found, key=lambda d: d.case_id)
+
+
+def _check(case_id: str, rows: list[Any], head: tuple[str, int] | None) -> Divergence | None:
     if head is None or not rows:
         return Divergence(case_id, None, "no such case or no events")
     prev = ""
@@ -54,12 +81,11 @@ def verify_case(store: CaseStore, case_id: str) -> Divergence | None:
     if problem is not None:
         return Divergence(case_id, problem[0], problem[1])
     assert case is not None
-    if (head.state, head.version) != (case.state, len(case.events)):
+    if head != (case.state, len(case.events)):
         return Divergence(
             case_id,
             None,
-            f"case row says {head.state} v{head.version}, "
-            f"log replays to {case.state} v{len(case.events)}",
+            f"case row says {head[0]} v{head[1]}, log replays to {case.state} v{len(case.events)}",
         )
     return None
 
@@ -99,9 +125,3 @@ def _replay(records: list[EventRecord]) -> tuple[Case | None, tuple[int, str] | 
                 f"replayed {mine.event} -> {mine.state_after} as event {mine.seq}",
             )
     return case, None
-
-
-def verify_all(store: CaseStore) -> list[Divergence]:
-    """Check every stored case; the divergences found."""
-    found = (verify_case(store, case_id) for case_id in store.case_ids())
-    return [d for d in found if d is not None]

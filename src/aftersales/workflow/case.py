@@ -211,7 +211,13 @@ class Case:
 
         Runs the very same checks as :meth:`send` on a copy of the case.
         """
-        return {event: self._probe(event, actor, at, data) for event in EVENT_ROLES}
+        return {event: self.would(event, actor, at=at, **data) for event in EVENT_ROLES}
+
+    def would(
+        self, event: str, actor: Actor, *, at: datetime | str | None = None, **data: Any
+    ) -> Verdict:
+        """What one event would do now; fields of ``data`` the event does not take are ignored."""
+        return self._probe(event, actor, at, data)
 
     def copy(self) -> Case:
         """An independent copy of the case."""
