@@ -20,6 +20,7 @@ TINY = {
     "p4_verify.py": ["--histories", "10"],
     "p5_postgres.py": ["--cases", "8", "--rounds", "1", "--hot", "8"],
     "p6_memory.py": ["--cases", "100", "--machines", "10"],
+    "p7_report.py": ["--cases", "200"],
 }
 
 
