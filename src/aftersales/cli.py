@@ -63,9 +63,12 @@ def replay(
 
     Example: aftersales replay tests/histories/*.jsonl
     """
-    store = _store(db) if db else None
-    if store is not None:
-        store.create_schema()
+    store = None
+    if db:
+        from .storage.migrate import upgrade
+
+        store = _store(db)
+        upgrade(db)  # the schema is Alembic's, also when a replay creates the database
     outcomes: list[Outcome] = []
     code = 0
     for path in files:
