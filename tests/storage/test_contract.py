@@ -103,7 +103,7 @@ def test_failure_between_writes_leaves_nothing(store, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(CaseStore, "_write_timers", boom)
+    monkeypatch.setattr("aftersales.storage.writes.write_timers", boom)
     with pytest.raises(RuntimeError):
         negotiate(store)
     monkeypatch.undo()

@@ -7,13 +7,11 @@ commits its own change and the case change together.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -25,24 +23,14 @@ from ..workflow.errors import AftersalesError, Conflict, NotFound
 from ..workflow.inputs import CaseFacts, Policy, parse_time
 from ..workflow.liability import Assessment
 from ..workflow.record import Actor, CaseRecord, EventRecord, Timer
-from .codec import canonical, dump_record, event_row, load_record, record_from_row
+from .codec import load_record, record_from_row
 from .engine import DEFAULT_URL, Tx, make_engine, raw_transaction, transaction
-from .prepared import integrity_error
 from .statements import (
-    CLOSE_TIMER,
     DUE_TIMERS,
     DUE_TIMERS_OF_CASE,
-    INSERT_CASE,
-    INSERT_EVENT,
-    INSERT_FEED,
-    INSERT_REFUSED,
-    INSERT_TIMER,
     SELECT_CASE,
-    SELECT_EVENT,
-    UPDATE_CASE,
 )
 from .tables import (
-    UTCDateTime,
     case_table,
     divergence_table,
     event_table,
@@ -51,6 +39,7 @@ from .tables import (
     refused_table,
     timer_table,
 )
+from .writes import append_events, insert_case, log_refusal, logged
 
 T = TypeVar("T")
 
@@ -107,8 +96,8 @@ class CaseStore:
         with raw_transaction(self.engine, session) as conn:
             existing = self._find(conn, case.case_id)
             if existing is None:
-                self._insert_case(conn, case)
-                self._append(conn, case, case.events, "", 0, None)
+                insert_case(conn, case)
+                append_events(conn, case, case.events, "", 0, None)
                 return case
         if command_id is not None and existing.case.record.commands.get(command_id) == 1:
             return self.get(case.case_id, session=session)
@@ -146,17 +135,17 @@ class CaseStore:
             case = loaded.case
             seen = case.record.commands.get(command_id) if command_id is not None else None
             if seen is not None:
-                return self._logged(conn, case_id, seen)
+                return logged(conn, case_id, seen)
             try:
                 result: EventRecord | AftersalesError = case.send(
                     event, actor=actor, at=at, command_id=command_id, **data
                 )
             except AftersalesError as err:
                 result = err
-                self._refused(conn, case, event, actor, at, command_id, data, err)
+                log_refusal(conn, case, event, actor, at, command_id, data, err)
             # Timers that fell due before a refused command have fired and stand.
             # A loaded case holds no older events: everything in it is new.
-            digest = self._append(
+            digest = append_events(
                 conn, case, case.events, loaded.digest, loaded.version, loaded.timer
             )
             done.append((case, digest))
@@ -190,7 +179,7 @@ class CaseStore:
                 loaded = self._load(conn, due_case)
                 loaded.case.fire_due_timers(now)
                 new = loaded.case.events
-                self._append(conn, loaded.case, new, loaded.digest, loaded.version, loaded.timer)
+                append_events(conn, loaded.case, new, loaded.digest, loaded.version, loaded.timer)
                 fired += len(new)
         return fired
 
@@ -378,164 +367,6 @@ class CaseStore:
             with suppress(KeyError):
                 self._cache.popitem(last=False)
 
-    def _logged(self, conn: Tx, case_id: str, seq: int) -> EventRecord:
-        """A recorded event read back from the log: a retried command's first result."""
-        row = SELECT_EVENT.execute(conn, {"p_case_id": case_id, "p_seq": seq}).fetchone()
-        values = dict(zip([c.name for c in event_table.columns], row, strict=True))
-        values["at"] = UTCDateTime().process_result_value(_as_datetime(values["at"]), conn.dialect)
-        return record_from_row(SimpleNamespace(**values))
-
-    def _insert_case(self, conn: Tx, case: Case) -> None:
-        row = {
-            **{c.name: None for c in case_table.columns},
-            **case.record.facts.model_dump(),
-            **_case_columns(case),
-            "version": 0,
-            "digest": "",
-            "snapshot": "",
-        }
-        try:
-            INSERT_CASE.execute(conn, row)
-        except integrity_error(conn) as exc:
-            raise Conflict(
-                f"Case {case.case_id} exists already.", f"售后单 {case.case_id} 已存在。", "case_id"
-            ) from exc
-
-    def _append(
-        self,
-        conn: Tx,
-        case: Case,
-        new: list[EventRecord],
-        prev_digest: str,
-        version: int,
-        timer: Timer | None,
-    ) -> str:
-        """Write the new events of ``case``: the case row (if still at ``version``), then log,
-        feed and timer rows. ``timer`` is the one running before the events. Returns the digest
-        of the last event."""
-        if not new:
-            return prev_digest
-        rows = []
-        for record in new:
-            rows.append(event_row(case.case_id, record, prev_digest))
-            prev_digest = rows[-1]["digest"]
-        columns = _case_columns(case)
-        done = UPDATE_CASE.execute(
-            conn,
-            {
-                "p_case_id": case.case_id,
-                "p_version": version,
-                "p_new_version": case.version,
-                "p_digest": prev_digest,
-                "p_snapshot": dump_record(case.record),
-                **{f"p_{name}": value for name, value in columns.items()},
-            },
-        )
-        if done.rowcount != 1:
-            raise _lost_race(case.case_id)
-        try:
-            INSERT_EVENT.executemany(conn, rows)
-        except integrity_error(conn) as exc:
-            raise _lost_race(case.case_id) from exc
-        INSERT_FEED.executemany(conn, [{"p_case_id": case.case_id, "p_seq": r.seq} for r in new])
-        self._write_timers(conn, case.case_id, new, timer)
-        return prev_digest
-
-    def _write_timers(
-        self, conn: Tx, case_id: str, new: list[EventRecord], current: Timer | None
-    ) -> None:
-        for record in new:
-            if _same_timer(record.timer, current):
-                continue
-            if current is not None:
-                fired = record.event == "expire"
-                CLOSE_TIMER.execute(
-                    conn,
-                    {
-                        "p_case_id": case_id,
-                        "p_status": "fired" if fired else "cancelled",
-                        "p_ended_seq": record.seq,
-                        "p_fired_at": record.at if fired else None,
-                    },
-                )
-            if record.timer is not None:
-                INSERT_TIMER.execute(
-                    conn,
-                    {
-                        "p_case_id": case_id,
-                        "p_kind": record.timer.kind,
-                        "p_state": record.timer.state,
-                        "p_due_at": record.timer.due,
-                        "p_status": "running",
-                        "p_started_seq": record.seq,
-                    },
-                )
-            current = record.timer
-
-    def _refused(
-        self,
-        conn: Tx,
-        case: Case,
-        event: str,
-        actor: Actor,
-        at: datetime | str,
-        command_id: str | None,
-        data: Mapping[str, Any],
-        err: AftersalesError,
-    ) -> None:
-        when = at if isinstance(at, datetime) and at.tzinfo is not None else None
-        INSERT_REFUSED.execute(
-            conn,
-            {
-                "p_case_id": case.case_id,
-                "p_event": event,
-                "p_actor_role": actor.role,
-                "p_actor_id": actor.id,
-                "p_at": when,
-                "p_code": err.code,
-                "p_field": err.field,
-                "p_state": case.state,
-                "p_command_id": command_id,
-                "p_data": canonical(_jsonable(data)),
-            },
-        )
-
-
-def _case_columns(case: Case) -> dict[str, Any]:
-    record = case.record
-    resolved = case.last_at - record.facts.opened_at if case.final else None
-    return {
-        "state": record.state,
-        "due_at": record.timer.due if record.timer else None,
-        "last_at": case.last_at,
-        "liability": record.liability,
-        "refund_amount": record.refund_amount,
-        "resolution_seconds": int(resolved.total_seconds()) if resolved is not None else None,
-    }
-
-
-def _as_datetime(value: Any) -> datetime:
-    # SQLite hands back its text form; PostgreSQL a datetime already.
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
-
-
-def _same_timer(a: Timer | None, b: Timer | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return (a.kind, a.state, a.due) == (b.kind, b.state, b.due)
-
-
-def _jsonable(data: Mapping[str, Any]) -> Any:
-    return json.loads(json.dumps(dict(data), default=str))
-
 
 def _not_found(case_id: str) -> NotFound:
     return NotFound(f"No case {case_id!r}.", f"没有售后单 {case_id!r}。", "case_id")
-
-
-def _lost_race(case_id: str) -> Conflict:
-    return Conflict(
-        f"Case {case_id} was changed by another writer; read it again.",
-        f"售后单 {case_id} 已被其他操作修改,请重新读取。",
-        "case_id",
-    )
