@@ -24,6 +24,7 @@ from .inputs import (
     CaseFacts,
     NoData,
     Policy,
+    RejectData,
     Strict,
     check_facts,
     parse,
@@ -230,12 +231,13 @@ class Case:
         probe = self.copy()
         fields = {k: v for k, v in data.items() if k in EVENT_DATA[event].model_fields}
         when = at if at is not None else self.last_at
-        risk: tuple[str, ...] = ()
+        risk: tuple[str, ...] | None = None  # judged only for a rejection the state allows
         try:
             if event == "reject":
                 probe.fire_due_timers(when)
-                evidence = parse(EVENT_DATA["reject"], fields).evidence  # type: ignore[attr-defined]
-                risk = rejection_findings(probe.record, probe.state, evidence)
+                if event in machine_graph().events_from(probe.state):
+                    evidence = parse(RejectData, fields).evidence
+                    risk = rejection_findings(probe.record, probe.state, evidence)
             probe.send(event, actor=actor, at=when, **fields)
         except AftersalesError as err:
             return Verdict(
@@ -244,16 +246,15 @@ class Case:
                 err.code,
                 err.message_en,
                 err.message_zh,
-                None,
-                None if event != "reject" else not risk,
-                risk,
+                defensible=None if risk is None else not risk,
+                risk=risk or (),
             )
         return Verdict(
             event,
             True,
             state_after=probe.state,
-            defensible=None if event != "reject" else not risk,
-            risk=risk,
+            defensible=None if risk is None else not risk,
+            risk=risk or (),
         )
 
     def _check_input(
@@ -308,12 +309,11 @@ class Case:
         record.now, record.note = at, {}
         try:
             machine_for(record).send(event, payload=payload)
-        except EngineNotAllowed as exc:  # pragma: no cover - every routing ends in a fallback
-            record.now, record.note = saved
-            raise not_allowed(event, before) from exc
-        except BaseException:
+        except BaseException as exc:
             # Guards run before any action, so only the command's clock needs restoring.
             record.now, record.note = saved
+            if isinstance(exc, EngineNotAllowed):  # pragma: no cover - routings end in fallbacks
+                raise not_allowed(event, before) from exc
             raise
         data = payload.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
         return self._log(event, actor, at, data, before, command_id)
