@@ -8,12 +8,13 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .histories import CaseView, Outcome
+from .histories import Outcome
+from .workflow.case import Case
 from .workflow.liability import RULES
 from .workflow.vocabulary import ROLE_LABELS, STATE_LABELS
 
 
-def path_table(case: CaseView) -> Table:
+def path_table(case: Case) -> Table:
     """One row per recorded event: time, actor, event and the state it led to."""
     table = Table(title=f"case {case.case_id}", show_lines=False)
     for column in ("#", "time", "actor", "event", "state", "状态"):
@@ -33,7 +34,7 @@ def path_table(case: CaseView) -> Table:
     return table
 
 
-def liability_text(case: CaseView) -> Text:
+def liability_text(case: Case) -> Text:
     """The ruling's liable party and each deciding rule, in Chinese then English."""
     if case.liability is None:
         return Text("liability: not ruled / 未判责")

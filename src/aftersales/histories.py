@@ -44,27 +44,6 @@ class Line:
     expect_error: str | None = None
 
 
-class CaseView(Protocol):
-    """What a replay reads from the case it drives."""
-
-    @property
-    def case_id(self) -> str: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def final(self) -> bool: ...
-    @property
-    def liability(self) -> str | None: ...
-    @property
-    def liability_rules(self) -> tuple[str, ...]: ...
-    @property
-    def refund_amount(self) -> int | None: ...
-    @property
-    def path(self) -> list[str]: ...
-    @property
-    def events(self) -> list[EventRecord]: ...
-
-
 class Target(Protocol):
     """Where a replay sends its commands: a case in memory or a store."""
 
@@ -77,7 +56,7 @@ class Target(Protocol):
     def tick(self, at: datetime) -> None:
         """Fire every timer due at or before ``at``."""
 
-    def view(self) -> CaseView:
+    def view(self) -> Case:
         """The case as it stands."""
 
 
@@ -107,7 +86,7 @@ class Outcome:
     """The result of replaying one history."""
 
     source: str
-    case: CaseView
+    case: Case
     failures: list[str] = field(default_factory=list)
     refused: list[tuple[int, str, str]] = field(default_factory=list)
 
@@ -241,7 +220,7 @@ def _replay_line(line: Line, target: Target, outcome: Outcome) -> None:
             )
 
 
-def _check(expected: dict[str, Any], case: CaseView) -> Iterable[str]:
+def _check(expected: dict[str, Any], case: Case) -> Iterable[str]:
     actual = {
         "state": case.state,
         "liability": case.liability,
@@ -263,7 +242,7 @@ def replay_file(path: str | Path, target: Target | None = None) -> Outcome:
     return replay_lines(parse_history(text, source), target or MemoryTarget(), source)
 
 
-def export_lines(events: Sequence[EventRecord], case: CaseView) -> list[dict[str, Any]]:
+def export_lines(events: Sequence[EventRecord], case: Case) -> list[dict[str, Any]]:
     """A stored case as history lines: the opening, each command, a tick for each expiry, and an
     ``expect`` line with the outcome, so replaying the export checks itself."""
     head, *rest = events

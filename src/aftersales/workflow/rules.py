@@ -24,7 +24,7 @@ from .inputs import (
     RejectData,
     RuleData,
 )
-from .liability import assess, evidence_need, rejection_findings
+from .liability import Assessment, assess, evidence_need, rejection_findings
 from .reasons import Reason, catalog
 from .record import Binding, CaseRecord, Negotiation, Rejection, Timer
 from .vocabulary import STATE_LABELS, STATE_TIMERS
@@ -74,9 +74,7 @@ class CaseRules:
 
     def ruling_favours_buyer(self, payload: RuleData) -> bool:
         """The platform's explicit outcome, or else the assessment, favours the buyer."""
-        if payload.outcome is not None:
-            return payload.outcome == "buyer"
-        return assess(self.record).liable == "merchant"
+        return _outcome(payload, assess(self.record)) == "buyer"
 
     # -- validators (refusals with codes) --------------------------------------------------
     def has_running_timer(self) -> None:
@@ -261,7 +259,7 @@ class CaseRules:
     def on_rule(self, payload: RuleData) -> None:
         record = self.record
         assessment = assess(record)
-        outcome = payload.outcome or ("buyer" if assessment.liable == "merchant" else "merchant")
+        outcome = _outcome(payload, assessment)
         record.liability = "merchant" if outcome == "buyer" else "buyer"
         record.liability_rules = assessment.rules
         if outcome == "buyer":
@@ -331,6 +329,13 @@ class CaseRules:
             raise InvalidInput(
                 "A return needs shipped goods.", "商品未发货,不能改为退货退款。", "new_type"
             )
+
+
+def _outcome(payload: RuleData, assessment: Assessment) -> str:
+    """The party a ruling favours: the platform's explicit outcome wins over the assessment."""
+    if payload.outcome is not None:
+        return payload.outcome
+    return "buyer" if assessment.liable == "merchant" else "merchant"
 
 
 def _target_type(payload: NegotiateData, reason: Reason, current: str) -> str | None:
