@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from aftersales import Actor
+from aftersales import Actor, Case, EventRecord, catalog
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=CST)
@@ -41,3 +41,11 @@ def facts(**overrides: Any) -> dict[str, Any]:
 def ev(kind: str, ref: str = "m-1") -> dict[str, str]:
     """One evidence item."""
     return {"kind": kind, "ref": ref}
+
+
+def negotiate(case: Case, reason: str, hours: float = 1, **data: Any) -> EventRecord:
+    """The merchant negotiates with ``reason`` (type from the catalog) at ``at(hours)``."""
+    ntype = catalog()[reason].negotiation_type
+    return case.send(
+        "negotiate", actor=MERCHANT, at=at(hours), negotiation_type=ntype, reason=reason, **data
+    )

@@ -20,7 +20,7 @@ from aftersales.wechat import (
     status_for,
 )
 from aftersales.workflow.graph import machine_graph
-from tests.support import MERCHANT, at, ev, facts
+from tests.support import MERCHANT, at, ev, facts, negotiate
 
 # -- status mapping ---------------------------------------------------------------------------
 
@@ -71,12 +71,9 @@ def test_reverse_mapping_lists_every_meaning_and_refuses_unknown():
 
 def test_negotiation_body_has_the_platform_fields():
     case = open_case(facts(category="fresh", type="return_refund"))
-    record = case.send(
-        "negotiate",
-        actor=MERCHANT,
-        at=at(1),
-        negotiation_type="modify_request",
-        reason="refund_without_return",
+    record = negotiate(
+        case,
+        "refund_without_return",
         amount=8000,
         message="不用寄回",
         evidence=[ev("image", "media-9"), ev("reshipment_tracking", "SF1")],
@@ -96,14 +93,7 @@ def test_negotiation_body_has_the_platform_fields():
 
 def test_reason_without_wechat_code_is_refused_by_name():
     case = open_case(facts())
-    record = case.send(
-        "negotiate",
-        actor=MERCHANT,
-        at=at(1),
-        negotiation_type="invite_cancel",
-        reason="agreed_cancel",
-        evidence=[ev("chat_record")],
-    )
+    record = negotiate(case, "agreed_cancel", evidence=[ev("chat_record")])
     with pytest.raises(PlatformTargetError) as info:
         merchantupdateaftersale_body(case, record, "AS-1")
     assert "agreed_cancel" in str(info.value) and info.value.code == "invalid_input"

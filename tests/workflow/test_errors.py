@@ -9,7 +9,7 @@ import pytest
 
 from aftersales import Actor, AftersalesError, InvalidInput, PermissionDenied, open_case
 from aftersales.workflow.errors import ERROR_CLASSES
-from tests.support import BUYER, MERCHANT, PLATFORM, SYSTEM, at, ev, facts
+from tests.support import BUYER, MERCHANT, PLATFORM, SYSTEM, at, ev, facts, negotiate
 
 
 def refused(case, event, actor, when, **data) -> AftersalesError:
@@ -25,14 +25,7 @@ def refused(case, event, actor, when, **data) -> AftersalesError:
 
 def negotiated(make_case, **overrides):
     case = make_case(**overrides)
-    case.send(
-        "negotiate",
-        actor=MERCHANT,
-        at=at(1),
-        negotiation_type="invite_cancel",
-        reason="agreed_cancel",
-        evidence=[ev("chat_record")],
-    )
+    negotiate(case, "agreed_cancel", evidence=[ev("chat_record")])
     return case
 
 
@@ -144,13 +137,7 @@ def test_event_not_allowed_in_state(make_case):
 
 def test_accept_on_evidence_request_and_supply_on_other(make_case):
     case = make_case(category="fresh")
-    case.send(
-        "negotiate",
-        actor=MERCHANT,
-        at=at(1),
-        negotiation_type="request_evidence",
-        reason="no_seven_day_return_request_quality_evidence",
-    )
+    negotiate(case, "no_seven_day_return_request_quality_evidence")
     assert refused(case, "accept", BUYER, at(2)).code == "transition_not_allowed"
     other = negotiated(lambda **kw: make_case(**kw))
     err = refused(other, "supply_evidence", BUYER, at(2), evidence=[ev("image")])
@@ -277,13 +264,7 @@ def test_ruling_amount_out_of_range(make_case):
 
 def test_supply_evidence_and_refund_offline_need_evidence(make_case):
     case = make_case(category="fresh")
-    case.send(
-        "negotiate",
-        actor=MERCHANT,
-        at=at(1),
-        negotiation_type="request_evidence",
-        reason="no_seven_day_return_request_quality_evidence",
-    )
+    negotiate(case, "no_seven_day_return_request_quality_evidence")
     assert refused(case, "supply_evidence", BUYER, at(2)).code == "evidence_required"
     case.send("withdraw", actor=BUYER, at=at(2))
     failed = make_case()

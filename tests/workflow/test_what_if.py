@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support import BUYER, MERCHANT, at, ev
+from tests.support import BUYER, MERCHANT, at, ev, negotiate
 
 
 def test_direct_rejection_is_allowed_but_risky(make_case):
@@ -19,14 +19,7 @@ def test_forbid_policy_verdict_carries_the_refusal_and_the_risk(make_case):
 
 def test_rejection_after_negotiation_depends_on_the_evidence(make_case):
     case = make_case(category="virtual")
-    case.send(
-        "negotiate",
-        actor=MERCHANT,
-        at=at(1),
-        negotiation_type="invite_cancel",
-        reason="virtual_service_completed",
-        evidence=[ev("service_completion_proof")],
-    )
+    negotiate(case, "virtual_service_completed", evidence=[ev("service_completion_proof")])
     case.send("decline", actor=BUYER, at=at(2))
     bare = case.would("reject", MERCHANT)
     assert (bare.allowed, bare.defensible, bare.risk) == (True, False, ("R2_missing_evidence",))
