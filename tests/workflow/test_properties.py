@@ -123,7 +123,7 @@ class RandomCase(RuleBasedStateMachine):
 
 TestRandomCase = RandomCase.TestCase
 TestRandomCase.settings = settings(
-    max_examples=100,
+    max_examples=200,
     stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
