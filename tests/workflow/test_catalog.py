@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
 from aftersales import catalog
 from aftersales.workflow.graph import machine_graph
-from aftersales.workflow.inputs import EVENT_DATA
+from aftersales.workflow.inputs import EVENT_DATA, CaseType, NegotiationType
 from aftersales.workflow.liability import RULES
 from aftersales.workflow.vocabulary import (
-    CASE_TYPES,
     EVENT_LABELS,
     EVENT_ROLES,
-    NEGOTIATION_TYPES,
     NEXT_ACTOR,
     STATE_LABELS,
     STATE_TIMERS,
@@ -54,8 +54,8 @@ def test_catalog_holds_the_spec_rows():
 @pytest.mark.parametrize("key", sorted(SPEC_ROWS))
 def test_every_reason_has_labels_templates_and_guide(key):
     reason = catalog()[key]
-    assert reason.negotiation_type in NEGOTIATION_TYPES
-    assert set(reason.applies_to) <= set(CASE_TYPES)
+    assert reason.negotiation_type in get_args(NegotiationType)
+    assert set(reason.applies_to) <= set(get_args(CaseType))
     for text in (
         reason.label_zh,
         reason.label_en,

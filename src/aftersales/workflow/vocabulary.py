@@ -136,40 +136,6 @@ STATE_TIMERS: Final[dict[str, str]] = {
 """The timer each state starts on entry. ``merchant_evidence`` is started by
 ``demand_evidence`` instead, since it runs only while evidence is demanded."""
 
-TIMER_KINDS: Final[tuple[str, ...]] = (
-    "merchant_response",
-    "buyer_response",
-    "return_shipping",
-    "merchant_receipt",
-    "escalation",
-    "merchant_evidence",
-)
-
-CASE_TYPES: Final[tuple[str, ...]] = ("refund", "return_refund")
-CATEGORIES: Final[tuple[str, ...]] = ("ordinary", "virtual", "fresh", "plants", "custom")
-SEVEN_DAY_RETURN: Final[tuple[str, ...]] = ("supported", "not_supported", "supported_until_used")
-BUYER_REASONS: Final[tuple[str, ...]] = (
-    "no_reason",
-    "quality_issue",
-    "not_as_described",
-    "wrong_item",
-    "not_received",
-    "other",
-)
-NEGOTIATION_TYPES: Final[tuple[str, ...]] = ("invite_cancel", "request_evidence", "modify_request")
-EVIDENCE_KINDS: Final[tuple[str, ...]] = (
-    "image",
-    "video",
-    "chat_record",
-    "service_completion_proof",
-    "reshipment_tracking",
-    "payment_proof",
-    "shipping_proof",
-    "refund_certificate",
-)
-NON_MEDIA_KINDS: Final[frozenset[str]] = frozenset({"reshipment_tracking"})
-"""Evidence kinds that are not media: every other kind counts as a media item."""
-
 
 def default_seven_day_return(category: str) -> str:
     """The seven-day no-reason return setting a category has unless the case says otherwise."""
