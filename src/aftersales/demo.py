@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.table import Table
 
 from .histories import Outcome, parse_history, replay_lines
 from .scenarios import SCENARIOS, history
@@ -36,6 +37,23 @@ def _print_case(console: Console, outcome: Outcome, risky: bool) -> None:
         console.print(f"     [red]{failure}[/red]")
 
 
+def _summary(outcomes: list[Outcome]) -> Table:
+    table = Table(title="outcome per case / 各售后单结果")
+    for column in ("case", "state", "liability", "rules", "refund (yuan)"):
+        table.add_column(column)
+    for outcome in outcomes:
+        case = outcome.case
+        refund = case.refund_amount
+        table.add_row(
+            case.case_id,
+            case.state,
+            case.liability or "-",
+            ", ".join(rule.split("_", 1)[0] for rule in case.liability_rules) or "-",
+            f"{refund / 100:.2f}" if refund is not None else "-",
+        )
+    return table
+
+
 def run_demo(db: Path, console: Console, diagrams: Path | None = None) -> list[Outcome]:
     """Recreate ``db``, replay every seed history into it, print paths and liability."""
     for suffix in ("", "-wal", "-shm"):
@@ -52,6 +70,7 @@ def run_demo(db: Path, console: Console, diagrams: Path | None = None) -> list[O
             outcome = replay_lines(parse_history(text, name), StoreTarget(store), name)
             outcomes.append(outcome)
             _print_case(console, outcome, risky=name == scenario.risky)
+    console.print(_summary(outcomes))
     divergences = verify_all(store)
     console.print(
         f"\nverified {len(store.case_ids())} stored cases: {len(divergences)} divergences"
