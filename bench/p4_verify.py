@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from aftersales import Actor
+from aftersales import Actor, Case
 from aftersales.storage import CaseStore
 from aftersales.storage.verify import verify_all
 from aftersales.workflow.case import machine_for
@@ -51,7 +51,7 @@ def run_bare(store: CaseStore, fresh_instance: bool) -> float:
     histories = [store.history(case_id) for case_id in store.case_ids()]
     start = time.perf_counter()
     for history in histories:
-        record = _opened(history[0].data)
+        record = Case.reopen(history[0]).record
         machine = (
             CaseMachine(model=Binding(record), listeners=[CaseRules(Binding(record))])
             if fresh_instance
@@ -60,14 +60,6 @@ def run_bare(store: CaseStore, fresh_instance: bool) -> float:
         for event in history[1:]:
             machine.send(event.event, payload=parse(EVENT_DATA[event.event], event.data))
     return time.perf_counter() - start
-
-
-def _opened(data):
-    from aftersales.workflow.case import Case
-
-    facts_ = dict(data)
-    facts_.pop("policy", None)
-    return Case.open(facts_).record
 
 
 def main() -> None:

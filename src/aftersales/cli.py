@@ -6,7 +6,7 @@ import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -230,7 +230,7 @@ def diagram(
 
     Example: aftersales diagram --history tests/histories/idempotent_retries.jsonl --format png
     """
-    from .diagrams.render import FORMATS, case_diagram, write
+    from .diagrams.render import FORMATS, Lang, case_diagram, write
 
     if fmt not in FORMATS or lang not in ("zh", "en") or (history_file is None) == (case is None):
         err.print("give exactly one of --history or --case; --format svg|png|pdf|dot; --lang zh|en")
@@ -246,7 +246,7 @@ def diagram(
     except (HistoryError, AftersalesError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    dot = case_diagram(shown.events, shown.path, shown.case_id, lang)  # type: ignore[arg-type]
+    dot = case_diagram(shown.events, shown.path, shown.case_id, cast(Lang, lang))  # checked above
     [written] = write(dot, output.parent, output.name, [fmt])
     out.print(f"wrote {written}")
 

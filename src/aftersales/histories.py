@@ -247,8 +247,8 @@ def export_lines(events: Sequence[EventRecord], case: Case) -> list[dict[str, An
     ``expect`` line with the outcome, so replaying the export checks itself."""
     head, *rest = events
     facts = dict(head.data)
-    opening: dict[str, Any] = {"op": "open", **facts, "at": facts.pop("opened_at")}
-    opening.pop("opened_at", None)
+    at = facts.pop("opened_at")
+    opening: dict[str, Any] = {"op": "open", **facts, "at": at}
     lines = [_with_command_id(opening, head.command_id)]
     for record in rest:
         if record.event == "expire":

@@ -33,8 +33,8 @@ def load_record(text: str | bytes) -> CaseRecord:
 
 
 def canonical(value: Any) -> str:
-    """Stable JSON: sorted keys, no spaces, UTF-8 kept."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Stable JSON: sorted keys, no spaces, UTF-8 kept; anything else JSON lacks as text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 DIGESTED = (

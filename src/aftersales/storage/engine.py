@@ -69,14 +69,12 @@ class Tx:
 
 
 @contextmanager
-def raw_transaction(
-    engine: Engine, session: Session | None = None, write: bool = True
-) -> Iterator[Tx]:
+def raw_transaction(engine: Engine, session: Session | None = None) -> Iterator[Tx]:
     """A transaction for the hot paths, run on the DBAPI connection without SQLAlchemy's
     per-statement machinery: the caller's session (never committed here) or our own.
 
-    SQLite writers take the write lock at BEGIN (``BEGIN IMMEDIATE``) so they queue instead of
-    failing on upgrade; readers use a plain deferred BEGIN.
+    On SQLite it takes the write lock at BEGIN (``BEGIN IMMEDIATE``), so writers queue instead
+    of failing when a reader tries to upgrade.
     """
     if session is not None:
         conn = session.connection()
@@ -89,7 +87,7 @@ def raw_transaction(
     try:
         driver = fairy.driver_connection
         if engine.dialect.name == "sqlite":
-            driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")  # type: ignore[union-attr]
+            driver.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
         yield Tx(engine.dialect, driver)
         fairy.commit()
     except BaseException:

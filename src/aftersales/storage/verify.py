@@ -94,9 +94,7 @@ def _replay(records: list[EventRecord]) -> tuple[Case | None, tuple[int, str] | 
     first = records[0]
     if first.event != "open":
         return None, (first.seq, "the log does not start with open")
-    facts = dict(first.data)
-    policy = facts.pop("policy", None)
-    case = Case.open(facts, policy=policy, command_id=first.command_id)
+    case = Case.reopen(first)
     for record in records[1:]:
         try:
             if record.event == "expire":

@@ -5,7 +5,6 @@ Each function runs inside the caller's transaction (:class:`Tx`) and writes noth
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from types import SimpleNamespace
@@ -148,7 +147,7 @@ def log_refusal(
             "p_field": err.field,
             "p_state": case.state,
             "p_command_id": command_id,
-            "p_data": canonical(_jsonable(data)),
+            "p_data": canonical(dict(data)),
         },
     )
 
@@ -175,10 +174,6 @@ def _same_timer(a: Timer | None, b: Timer | None) -> bool:
     if a is None or b is None:
         return a is b
     return (a.kind, a.state, a.due) == (b.kind, b.state, b.due)
-
-
-def _jsonable(data: Mapping[str, Any]) -> Any:
-    return json.loads(json.dumps(dict(data), default=str))
 
 
 def lost_race(case_id: str) -> Conflict:

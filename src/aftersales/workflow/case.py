@@ -108,6 +108,13 @@ class Case:
         case._log("open", Actor.buyer(facts.buyer_id), facts.opened_at, data, None, command_id)
         return case
 
+    @classmethod
+    def reopen(cls, opening: EventRecord) -> Case:
+        """The case opened again from its recorded ``open`` event (a log's first row)."""
+        facts = dict(opening.data)
+        policy = facts.pop("policy", None)
+        return cls.open(facts, policy=policy, command_id=opening.command_id)
+
     # -- reading ---------------------------------------------------------------------------
     @property
     def case_id(self) -> str:
