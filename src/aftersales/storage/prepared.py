@@ -71,12 +71,14 @@ class Prepared:
         cursor.execute(compiled.sql, self._args(compiled, params or {}))
         return cursor
 
-    def executemany(self, tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-        """Run once per row of parameters."""
+    def executemany(self, tx: Tx, rows: Sequence[dict[str, Any]]) -> int:
+        """Run once per row of parameters; the number of rows changed in all."""
         compiled = self._compiled(tx.dialect)
         cursor = tx.dbapi.cursor()
         cursor.executemany(compiled.sql, [self._args(compiled, row) for row in rows])
+        changed: int = cursor.rowcount
         cursor.close()
+        return changed
 
 
 def integrity_error(tx: Tx) -> type[Exception]:

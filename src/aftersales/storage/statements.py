@@ -61,21 +61,20 @@ INSERT_TIMER = Prepared(
         started_seq=_p("p_started_seq"),
     )
 )
-DUE_TIMERS = Prepared(
-    sa.select(timer_table.c.case_id)
-    .where(timer_table.c.status == "running", timer_table.c.due_at <= _p("p_now", UTCDateTime()))
-    .order_by(timer_table.c.due_at)
-    .limit(_p("p_limit"))
-    .with_for_update(skip_locked=True)
-)
-DUE_TIMERS_OF_CASE = Prepared(
-    sa.select(timer_table.c.case_id)
-    .where(
-        timer_table.c.status == "running",
-        timer_table.c.due_at <= _p("p_now", UTCDateTime()),
-        timer_table.c.case_id == _p("p_case_id"),
+_DUE = (
+    sa.select(
+        case_table.c.case_id, case_table.c.snapshot, case_table.c.version, case_table.c.digest
     )
-    .with_for_update(skip_locked=True)
+    .join(timer_table, timer_table.c.case_id == case_table.c.case_id)
+    .where(timer_table.c.status == "running", timer_table.c.due_at <= _p("p_now", UTCDateTime()))
+)
+DUE_CASES = Prepared(
+    _DUE.order_by(timer_table.c.due_at).limit(_p("p_limit")).with_for_update(skip_locked=True)
+)
+"""Cases with a timer due, soonest first, with what loading them needs; on PostgreSQL their
+timer and case rows are locked, rows another sweeper holds skipped."""
+DUE_CASE = Prepared(
+    _DUE.where(case_table.c.case_id == _p("p_case_id")).with_for_update(skip_locked=True)
 )
 INSERT_REFUSED = Prepared(
     refused_table.insert().values(

@@ -25,11 +25,7 @@ from ..workflow.liability import Assessment
 from ..workflow.record import Actor, CaseRecord, EventRecord, Timer
 from .codec import load_record, record_from_row
 from .engine import DEFAULT_URL, Tx, make_engine, raw_transaction, transaction
-from .statements import (
-    DUE_TIMERS,
-    DUE_TIMERS_OF_CASE,
-    SELECT_CASE,
-)
+from .statements import DUE_CASE, DUE_CASES, SELECT_CASE
 from .tables import (
     case_table,
     divergence_table,
@@ -39,7 +35,7 @@ from .tables import (
     refused_table,
     timer_table,
 )
-from .writes import append_events, insert_case, log_refusal, logged
+from .writes import Pending, append_batch, append_events, insert_case, log_refusal, logged
 
 T = TypeVar("T")
 
@@ -170,18 +166,19 @@ class CaseStore:
         now = parse_time(now, "now")
         with raw_transaction(self.engine) as conn:
             if case_id is None:
-                found = DUE_TIMERS.execute(conn, {"p_now": now, "p_limit": limit})
+                found = DUE_CASES.execute(conn, {"p_now": now, "p_limit": limit})
             else:
-                found = DUE_TIMERS_OF_CASE.execute(conn, {"p_now": now, "p_case_id": case_id})
-            due = [row[0] for row in found.fetchall()]
-            fired = 0
-            for due_case in due:
-                loaded = self._load(conn, due_case)
+                found = DUE_CASE.execute(conn, {"p_now": now, "p_case_id": case_id})
+            # One running timer per case makes one row per case; a second would be ignored.
+            rows = {row[0]: row for row in found.fetchall()}
+            batch = []
+            for due_case, snapshot, version, digest in rows.values():
+                loaded = self._loaded(due_case, snapshot, version, digest)
                 loaded.case.fire_due_timers(now)
                 new = loaded.case.events
-                append_events(conn, loaded.case, new, loaded.digest, loaded.version, loaded.timer)
-                fired += len(new)
-        return fired
+                batch.append(Pending(loaded.case, new, digest, version, loaded.timer))
+            append_batch(conn, batch)
+        return sum(len(item.new) for item in batch)
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, case_id: str, *, session: Session | None = None) -> Case:
@@ -350,9 +347,9 @@ class CaseStore:
 
     def _find(self, conn: Tx, case_id: str) -> Loaded | None:
         row = SELECT_CASE.execute(conn, {"p_case_id": case_id}).fetchone()
-        if row is None:
-            return None
-        snapshot, version, digest = row
+        return None if row is None else self._loaded(case_id, *row)
+
+    def _loaded(self, case_id: str, snapshot: str, version: int, digest: str) -> Loaded:
         cached = self._cache.pop(case_id, None)
         record = cached[1] if cached is not None and cached[0] == digest else load_record(snapshot)
         return Loaded(Case(record), version, digest, record.timer)

@@ -5,7 +5,9 @@ Each function runs inside the caller's transaction (:class:`Tx`) and writes noth
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -54,6 +56,20 @@ def insert_case(conn: Tx, case: Case) -> None:
         ) from exc
 
 
+@dataclass(frozen=True)
+class Pending:
+    """The new events of one case, with what its stored row is checked against."""
+
+    case: Case
+    new: list[EventRecord]
+    digest: str
+    """The digest of the case's last stored event."""
+    version: int
+    """The version the case row must still have."""
+    timer: Timer | None
+    """The timer running as stored, before the new events."""
+
+
 def append_events(
     conn: Tx,
     case: Case,
@@ -65,63 +81,91 @@ def append_events(
     """Write the new events of ``case``: the case row (if still at ``version``), then log,
     feed and timer rows. ``timer`` is the one running before the events. Returns the digest
     of the last event."""
-    if not new:
-        return prev_digest
-    rows = []
-    for record in new:
-        rows.append(event_row(case.case_id, record, prev_digest))
-        prev_digest = rows[-1]["digest"]
-    columns = _case_columns(case)
-    done = UPDATE_CASE.execute(
-        conn,
-        {
-            "p_case_id": case.case_id,
-            "p_version": version,
-            "p_new_version": case.version,
-            "p_digest": prev_digest,
-            "p_snapshot": dump_record(case.record),
-            **{f"p_{name}": value for name, value in columns.items()},
-        },
-    )
-    if done.rowcount != 1:
-        raise lost_race(case.case_id)
+    return append_batch(conn, [Pending(case, new, prev_digest, version, timer)])[0]
+
+
+def append_batch(conn: Tx, batch: Sequence[Pending]) -> list[str]:
+    """Write the new events of many cases, each statement once for the whole batch.
+
+    Rows of different cases never touch each other, so only each case's own order is kept:
+    its log and feed rows in sequence, its timer rows closed and started in turn. Returns the
+    digest of each case's last event; a case row no longer at its version fails the batch.
+    """
+    digests, updates, events, feed = [], [], [], []
+    for item in batch:
+        prev = item.digest
+        for record in item.new:
+            row = event_row(item.case.case_id, record, prev)
+            events.append(row)
+            feed.append({"p_case_id": item.case.case_id, "p_seq": record.seq})
+            prev = row["digest"]
+        digests.append(prev)
+        if item.new:
+            updates.append(_case_update(item, prev))
+    if not updates:
+        return digests
+    if UPDATE_CASE.executemany(conn, updates) != len(updates):
+        raise lost_race(*(item.case.case_id for item in batch if item.new))
     try:
-        INSERT_EVENT.executemany(conn, rows)
+        INSERT_EVENT.executemany(conn, events)
     except integrity_error(conn) as exc:
-        raise lost_race(case.case_id) from exc
-    INSERT_FEED.executemany(conn, [{"p_case_id": case.case_id, "p_seq": r.seq} for r in new])
-    write_timers(conn, case.case_id, new, timer)
-    return prev_digest
+        raise lost_race(*(item.case.case_id for item in batch if item.new)) from exc
+    INSERT_FEED.executemany(conn, feed)
+    write_timers(conn, batch)
+    return digests
 
 
-def write_timers(conn: Tx, case_id: str, new: list[EventRecord], current: Timer | None) -> None:
-    for record in new:
-        if _same_timer(record.timer, current):
-            continue
-        if current is not None:
-            fired = record.event == "expire"
-            CLOSE_TIMER.execute(
-                conn,
-                {
-                    "p_case_id": case_id,
-                    "p_status": "fired" if fired else "cancelled",
-                    "p_ended_seq": record.seq,
-                    "p_fired_at": record.at if fired else None,
-                },
-            )
-        if record.timer is not None:
-            INSERT_TIMER.execute(
-                conn,
-                {
-                    "p_case_id": case_id,
-                    "p_kind": record.timer.kind,
-                    "p_state": record.timer.state,
-                    "p_due_at": record.timer.due,
-                    "p_status": "running",
-                    "p_started_seq": record.seq,
-                },
-            )
-        current = record.timer
+def _case_update(item: Pending, digest: str) -> dict[str, Any]:
+    case = item.case
+    return {
+        "p_case_id": case.case_id,
+        "p_version": item.version,
+        "p_new_version": case.version,
+        "p_digest": digest,
+        "p_snapshot": dump_record(case.record),
+        **{f"p_{name}": value for name, value in _case_columns(case).items()},
+    }
+
+
+def write_timers(conn: Tx, batch: Sequence[Pending]) -> None:
+    """Close and start timer rows as the events did. Each case's timer changes run in turn,
+    one per round; within a round the changes of different cases are independent."""
+    rounds: defaultdict[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]]
+    rounds = defaultdict(lambda: ([], []))
+    for item in batch:
+        step, current = 0, item.timer
+        for record in item.new:
+            if _same_timer(record.timer, current):
+                continue
+            closes, starts = rounds[step]
+            if current is not None:
+                fired = record.event == "expire"
+                closes.append(
+                    {
+                        "p_case_id": item.case.case_id,
+                        "p_status": "fired" if fired else "cancelled",
+                        "p_ended_seq": record.seq,
+                        "p_fired_at": record.at if fired else None,
+                    }
+                )
+            if record.timer is not None:
+                starts.append(
+                    {
+                        "p_case_id": item.case.case_id,
+                        "p_kind": record.timer.kind,
+                        "p_state": record.timer.state,
+                        "p_due_at": record.timer.due,
+                        "p_status": "running",
+                        "p_started_seq": record.seq,
+                    }
+                )
+            step, current = step + 1, record.timer
+    for step in sorted(rounds):
+        closes, starts = rounds[step]
+        if closes:
+            CLOSE_TIMER.executemany(conn, closes)
+        if starts:
+            INSERT_TIMER.executemany(conn, starts)
 
 
 def log_refusal(
@@ -176,9 +220,10 @@ def _same_timer(a: Timer | None, b: Timer | None) -> bool:
     return (a.kind, a.state, a.due) == (b.kind, b.state, b.due)
 
 
-def lost_race(case_id: str) -> Conflict:
+def lost_race(*case_ids: str) -> Conflict:
+    named = ", ".join(case_ids)
     return Conflict(
-        f"Case {case_id} was changed by another writer; read it again.",
-        f"售后单 {case_id} 已被其他操作修改,请重新读取。",
+        f"Case {named} was changed by another writer; read it again.",
+        f"售后单 {named} 已被其他操作修改,请重新读取。",
         "case_id",
     )
