@@ -154,7 +154,7 @@ def run_raw(path: Path, n: int, snapshot: str, event_data: str) -> None:
 
 
 def main() -> None:
-    args = arguments(__doc__, cases=1000, rounds=3)
+    args = arguments(__doc__, cases=1000, rounds=5)
     n, rounds = args.cases, args.rounds
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
