@@ -1,7 +1,8 @@
 """P1: one persisted command through the public API on SQLite (file, WAL).
 
-Baselines in the same run: raw sqlite3 executing the same statements (the floor), and the naive
-design (a SQLModel ORM session and a new machine per command).
+Baselines in the same run: raw sqlite3 executing the same statements with the values the API
+wrote in the same round (the floor: snapshots, event data and notes of the same size), and the
+naive design (a SQLModel ORM session and a new machine per command).
 """
 
 from __future__ import annotations
@@ -85,7 +86,22 @@ def run_naive(store: CaseStore, n: int, round_: int) -> None:
             session.commit()
 
 
-def run_raw(path: Path, n: int, snapshot: str, event_data: str) -> None:
+Written = dict[tuple[str, int], tuple[str, str, str]]
+"""Per (case, seq): the case snapshot, event data and note the API wrote."""
+
+
+def written(path: Path, round_: int) -> Written:
+    """What the API's round ``round_`` wrote, to replay on raw sqlite3 (read untimed)."""
+    with sqlite3.connect(path) as conn:
+        snapshots = dict(conn.execute("SELECT case_id, snapshot FROM aftersales_case"))
+        rows = conn.execute(
+            "SELECT case_id, seq, data, note FROM aftersales_event WHERE seq IN (?, ?)",
+            (2 + 2 * round_, 3 + 2 * round_),
+        )
+        return {(c, seq): (snapshots[c], data, note) for c, seq, data, note in rows}
+
+
+def run_raw(path: Path, n: int, values: Written) -> None:
     """The same statements on raw sqlite3: select, versioned update, event, feed, timers."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -95,6 +111,7 @@ def run_raw(path: Path, n: int, snapshot: str, event_data: str) -> None:
         version = conn.execute(
             "SELECT snapshot, version, digest FROM aftersales_case WHERE case_id = ?", (case_id,)
         ).fetchone()[1]
+        snapshot, event_data, note = values[case_id, version + 1]
         conn.execute(
             "UPDATE aftersales_case SET state=?, due_at=?, last_at=?, liability=?, "
             "refund_amount=?, version=?, digest=?, snapshot=? WHERE case_id=? AND version=?",
@@ -123,7 +140,7 @@ def run_raw(path: Path, n: int, snapshot: str, event_data: str) -> None:
                 "S1",
                 "2026-03-01 03:00:00.000000",
                 event_data,
-                "{}",
+                note,
                 "requested",
                 "negotiating",
                 None,
@@ -159,18 +176,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         api_store, naive_store = fresh_store(folder / "a", n), fresh_store(folder / "b", n)
-        store = fresh_store(folder / "c", n)
-        sample = store.get("C0")
-        snapshot = dump_record(sample.record)
-        event_data = event_row("C0", sample.events[0], "")["data"]
-        store.engine.dispose()
+        fresh_store(folder / "c", n).engine.dispose()
         # Rounds interleave the contenders so they share the machine's noise; best of each.
         api = naive = raw = float("inf")
         for round_ in range(rounds):
             api = min(api, best_of(lambda r=round_: run_api(api_store, n, r), 1))
-            raw = min(
-                raw, best_of(lambda: run_raw(folder / "c" / "cases.db", n, snapshot, event_data), 1)
-            )
+            values = written(folder / "a" / "cases.db", round_)
+            raw = min(raw, best_of(lambda v=values: run_raw(folder / "c" / "cases.db", n, v), 1))
             if round_ == 0:
                 naive = best_of(lambda: run_naive(naive_store, n, 0), 1)
     commands_run = 2 * n
