@@ -17,6 +17,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+INSERT_FEED = (
+    "INSERT INTO aftersales_feed (position, case_id, seq) "
+    "VALUES ((SELECT coalesce(max(position), 0) + 1 FROM aftersales_feed), ?, ?)"
+)
+"""The store's feed insert on SQLite, for the raw baselines: placed at the next position."""
 RESULTS = Path(os.environ.get("AFTERSALES_BENCH_RESULTS", Path(__file__).parent / "results.json"))
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 3, 1, 10, tzinfo=CST)

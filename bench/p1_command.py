@@ -18,7 +18,7 @@ from aftersales.storage import CaseStore
 from aftersales.storage.codec import dump_record, event_row, load_record
 from aftersales.storage.tables import CaseRow, EventRow, FeedRow, TimerRow
 from aftersales.workflow import case as case_module
-from common import T0, Row, arguments, best_of, facts, report
+from common import INSERT_FEED, T0, Row, arguments, best_of, facts, report
 
 MERCHANT, BUYER = Actor.merchant("S1"), Actor.buyer("B1")
 NEGOTIATE = {
@@ -106,7 +106,7 @@ def run_raw(path: Path, n: int, values: Written) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    for i, (case_id, event, _actor, _data) in enumerate(commands(n)):
+    for case_id, event, _actor, _data in commands(n):
         conn.execute("BEGIN IMMEDIATE")
         version = conn.execute(
             "SELECT snapshot, version, digest FROM aftersales_case WHERE case_id = ?", (case_id,)
@@ -148,7 +148,7 @@ def run_raw(path: Path, n: int, values: Written) -> None:
                 "d" * 64,
             ),
         )
-        conn.execute("INSERT INTO aftersales_feed (case_id, seq) VALUES (?, ?)", (case_id, i))
+        conn.execute(INSERT_FEED, (case_id, version + 1))
         conn.execute(
             "UPDATE aftersales_timer SET status=?, ended_seq=?, fired_at=? "
             "WHERE case_id=? AND status='running'",

@@ -19,7 +19,7 @@ from aftersales.storage import CaseStore
 from aftersales.storage.codec import dump_record, load_record
 from aftersales.workflow.case import machine_for
 from aftersales.workflow.inputs import NoData
-from common import T0, Row, arguments, facts, report
+from common import INSERT_FEED, T0, Row, arguments, facts, report
 
 BATCH = 1000
 
@@ -96,9 +96,7 @@ def run_raw(path: Path, k: int, snapshot: str) -> float:
                 ),
             )
             position += 1
-            conn.execute(
-                "INSERT INTO aftersales_feed (case_id, seq) VALUES (?, ?)", (case_id, version + 1)
-            )
+            conn.execute(INSERT_FEED, (case_id, version + 1))
             conn.execute(
                 "UPDATE aftersales_timer SET status='fired', ended_seq=?, fired_at=? "
                 "WHERE case_id=? AND status='running'",

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from aftersales import AftersalesError, Conflict
 from aftersales.storage import CaseStore
@@ -134,3 +135,64 @@ def test_parallel_sweepers_fire_each_timer_once(db_url):
     assert dict(statuses) == {"fired": cases}
     assert all(len(store.history(f"K{n}")) == 2 for n in range(0, cases, 97))
     store.engine.dispose()
+
+
+def test_feed_readers_never_see_an_event_appear_behind_their_cursor(store, db_url):
+    """A writer that inserted its feed row first may commit last. A reader that already read
+    past the later writer's event must still get the earlier one: positions are given in the
+    order events become visible."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite's one writer commits in the order it inserts: nothing to reorder")
+    for case_id in ("C1", "C2"):
+        store.open_case(facts(case_id=case_id))
+    cursor = store.events_since(0)[-1].position
+    slow = Session(store.engine)
+    store.send("C1", "agree", actor=MERCHANT, at=at(1), session=slow)  # feed row first, open
+    store.send("C2", "agree", actor=MERCHANT, at=at(1))  # feed row second, committed
+    seen = store.events_since(cursor)
+    assert [(i.case_id, i.event.event) for i in seen] == [("C2", "agree")]
+    slow.commit()
+    slow.close()
+    later = store.events_since(seen[-1].position)
+    assert [(i.case_id, i.event.event) for i in later] == [("C1", "agree")]
+    assert store.events_since(cursor) == seen + later
+
+
+def test_feed_keeps_each_case_in_order_under_parallel_writers(store):
+    """Four writers and a reader side by side: every event read once, each case in order."""
+    cases = [f"C{n}" for n in range(4)]
+    for case_id in cases:
+        store.open_case(facts(case_id=case_id))
+    read = store.events_since(0)
+    invite = {"negotiation_type": "invite_cancel", "reason": "agreed_cancel"}
+    barrier = threading.Barrier(len(cases))
+
+    def writer(case_id: str) -> None:
+        barrier.wait()
+        for hours in range(1, 6):
+            if hours % 2:
+                store.send(
+                    case_id,
+                    "negotiate",
+                    actor=MERCHANT,
+                    at=at(hours),
+                    **invite,
+                    evidence=[ev("image")],
+                )
+            else:
+                store.send(case_id, "decline", actor=BUYER, at=at(hours))
+
+    threads = [threading.Thread(target=writer, args=(case_id,)) for case_id in cases]
+    for t in threads:
+        t.start()
+    while True:
+        writing = any(t.is_alive() for t in threads)
+        batch = store.events_since(read[-1].position, limit=3)
+        read.extend(batch)
+        if not writing and not batch:
+            break
+    for t in threads:
+        t.join()
+    assert len({(i.case_id, i.event.seq) for i in read}) == len(read)
+    for case_id in cases:
+        assert [i.event.seq for i in read if i.case_id == case_id] == [1, 2, 3, 4, 5, 6]

@@ -42,6 +42,33 @@ SELECT_EVENT = Prepared(
     )
 )
 INSERT_FEED = Prepared(feed_table.insert().values(case_id=_p("p_case_id"), seq=_p("p_seq")))
+"""A feed row without its position: placed by :data:`PLACE_FEED` once it is visible."""
+INSERT_FEED_PLACED = Prepared(
+    feed_table.insert().values(
+        case_id=_p("p_case_id"),
+        seq=_p("p_seq"),
+        position=sa.select(
+            sa.func.coalesce(sa.func.max(feed_table.c.position), 0) + 1
+        ).scalar_subquery(),
+    )
+)
+"""A feed row placed on insert: for SQLite, whose one writer commits in the order it inserts."""
+_unplaced = (
+    sa.select(feed_table.c.id, sa.func.row_number().over(order_by=feed_table.c.id).label("n"))
+    .where(feed_table.c.position.is_(None))
+    .cte("unplaced")
+)
+PLACE_FEED = (
+    feed_table.update()
+    .where(feed_table.c.id == _unplaced.c.id)
+    .values(
+        position=sa.select(
+            sa.func.coalesce(sa.func.max(feed_table.c.position), 0)
+        ).scalar_subquery()
+        + _unplaced.c.n
+    )
+)
+"""Give every visible row without a position the next positions, in insert order."""
 CLOSE_TIMER = Prepared(
     timer_table.update()
     .where(timer_table.c.case_id == _p("p_case_id"), timer_table.c.status == "running")

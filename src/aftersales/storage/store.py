@@ -25,7 +25,7 @@ from ..workflow.liability import Assessment
 from ..workflow.record import Actor, CaseRecord, EventRecord, Timer
 from .codec import load_record, record_from_row
 from .engine import DEFAULT_URL, Tx, make_engine, raw_transaction, transaction
-from .statements import DUE_CASE, DUE_CASES, SELECT_CASE
+from .statements import DUE_CASE, DUE_CASES, PLACE_FEED, SELECT_CASE
 from .tables import (
     case_table,
     divergence_table,
@@ -38,6 +38,9 @@ from .tables import (
 from .writes import Pending, append_batch, append_events, insert_case, log_refusal, logged
 
 T = TypeVar("T")
+
+FEED_LOCK = 0x61667465_72666565
+"""PostgreSQL advisory lock key taken while feed positions are given (ASCII "afterfee")."""
 
 
 @dataclass(frozen=True)
@@ -235,8 +238,16 @@ class CaseStore:
             return list(conn.execute(query).scalars())
 
     def events_since(self, cursor: int = 0, limit: int = 1000) -> list[FeedItem]:
-        """Events after position ``cursor`` in the global feed, oldest first."""
+        """Events after position ``cursor`` in the global feed, oldest first.
+
+        A position, once read, never gets an event before it: reading from the last position
+        seen loses nothing. On PostgreSQL the events committed since the last read are given
+        their positions first, one reader at a time.
+        """
         with transaction(self.engine) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(FEED_LOCK)))
+                conn.execute(PLACE_FEED)
             rows = conn.execute(
                 sa.select(feed_table.c.position, event_table)
                 .join(

@@ -6,7 +6,8 @@
   the same ``seq`` fails on the key. Each row carries a digest chained to the previous row's.
 - ``aftersales_timer``: durable deadlines: running, fired or cancelled.
 - ``aftersales_refused``: refused commands, kept apart; they never affect state.
-- ``aftersales_feed``: a global, monotonic cursor over every event, for outboxes.
+- ``aftersales_feed``: a global, monotonic cursor over every event, for outboxes; a position
+  never appears behind a reader's cursor.
 """
 
 from __future__ import annotations
@@ -147,11 +148,19 @@ class DivergenceRow(SQLModel, table=True):
 
 
 class FeedRow(SQLModel, table=True):
-    """The global order of events: ``position`` only grows."""
+    """The global order of events, for outboxes.
+
+    ``position`` only grows, and a row gets it only once every row before it is visible, so a
+    reader past position ``p`` never sees a new row appear at or below ``p``. SQLite, with one
+    writer at a time, gives it on insert; PostgreSQL writers commit side by side in any order,
+    so there rows are inserted without a position and placed in ``id`` order by the reader
+    (see ``CaseStore.events_since``) once their transactions are over.
+    """
 
     __tablename__ = "aftersales_feed"
 
-    position: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
+    position: int | None = Field(default=None, unique=True)
     case_id: str
     seq: int
 

@@ -23,6 +23,7 @@ from .statements import (
     INSERT_CASE,
     INSERT_EVENT,
     INSERT_FEED,
+    INSERT_FEED_PLACED,
     INSERT_REFUSED,
     INSERT_TIMER,
     SELECT_EVENT,
@@ -110,7 +111,7 @@ def append_batch(conn: Tx, batch: Sequence[Pending]) -> list[str]:
         INSERT_EVENT.executemany(conn, events)
     except integrity_error(conn) as exc:
         raise lost_race(*(item.case.case_id for item in batch if item.new)) from exc
-    INSERT_FEED.executemany(conn, feed)
+    (INSERT_FEED_PLACED if conn.dialect.name == "sqlite" else INSERT_FEED).executemany(conn, feed)
     write_timers(conn, batch)
     return digests
 

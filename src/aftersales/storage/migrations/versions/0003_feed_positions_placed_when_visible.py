@@ -1,0 +1,78 @@
+"""feed positions placed when visible
+
+Revision ID: 0003
+Revises: 0002
+Feed rows get an ``id`` in insert order; ``position`` becomes nullable and unique, given once
+the row is visible (PostgreSQL writers commit out of order). Positions already given are kept,
+so outbox cursors stay valid.
+
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+FEED, COPY = "aftersales_feed", "aftersales_feed_copy"
+
+
+def _keep_rows(columns: str) -> None:
+    """Copy the feed aside and drop it, so it can be created again under the same names."""
+    op.execute(f"CREATE TABLE {COPY} AS SELECT {columns} FROM {FEED}")
+    op.drop_table(FEED)
+
+
+def _restart_ids(column: str) -> None:
+    """PostgreSQL: the serial's sequence continues after the copied ids."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            f"SELECT setval(pg_get_serial_sequence('{FEED}', '{column}'), "
+            f"coalesce((SELECT max({column}) FROM {FEED}), 0) + 1, false)"
+        )
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    _keep_rows("position, case_id, seq")
+    op.create_table(
+        FEED,
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=True),
+        sa.Column("case_id", sa.String(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("position"),
+    )
+    op.execute(
+        f"INSERT INTO {FEED} (id, position, case_id, seq) "
+        f"SELECT position, position, case_id, seq FROM {COPY}"
+    )
+    op.drop_table(COPY)
+    _restart_ids("id")
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    # Rows not placed yet follow the placed ones, in insert order.
+    _keep_rows(
+        f"coalesce(position, id + (SELECT coalesce(max(position), 0) FROM {FEED})) AS position, "
+        "case_id, seq"
+    )
+    op.create_table(
+        FEED,
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.String(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("position"),
+    )
+    op.execute(
+        f"INSERT INTO {FEED} (position, case_id, seq) SELECT position, case_id, seq FROM {COPY}"
+    )
+    op.drop_table(COPY)
+    _restart_ids("position")
