@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aftersales.diagrams.page import click_path
+from aftersales.diagrams.page import ROLES, click_path
 from aftersales.scenarios import SCENARIOS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,10 +41,11 @@ def test_training_page_loads_every_diagram():
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "training-page.png"), full_page=False)
         browser.close()
-    assert len(sizes) == 2 + 2 * len(SCENARIOS)
+    assert len(sizes) == 2 + 2 * len(ROLES) + 2 * len(SCENARIOS)
     for src, complete, width in sizes:
         assert complete and width > 0, f"{src} did not load"
     for scenario in SCENARIOS:
         assert scenario.title_zh in text and scenario.title_en in text
         for reason in scenario.reasons:
             assert click_path(reason) in text
+    assert "各方可以做什么 / Who can do what" in text

@@ -11,10 +11,11 @@ import pytest
 
 from aftersales.diagrams.model import draw_model, steps
 from aftersales.diagrams.page import click_path, page_html, scenario_diagram, training_diagrams
-from aftersales.diagrams.render import case_diagram, machine_diagram, write
+from aftersales.diagrams.render import actor_diagram, case_diagram, machine_diagram, write
 from aftersales.histories import MemoryTarget, replay_file
 from aftersales.scenarios import SCENARIOS
 from aftersales.workflow.graph import machine_graph
+from aftersales.workflow.vocabulary import EVENT_ROLES, Role
 
 REPO = Path(__file__).resolve().parents[2]
 EDGE = re.compile(r"^\s*(\w+) -> (\w+) \[(.*)\]$", re.M)
@@ -94,6 +95,31 @@ def test_steps_follow_transient_states():
         ("requested", "refunding", "agree"),
         ("refunding", "refund_failed", "refund_failed"),
     ]
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_actor_diagram_draws_only_what_that_party_does(role):
+    source = actor_diagram(role, "en").source
+    drawn = edges(source)
+    own = [e for e in machine_graph().edges if e.event and EVENT_ROLES[e.event] == role]
+    assert own, role
+    ends = {state for e in own for state in (e.source, e.target)}
+    # Eventless arrows only where the party's own arrows lead to a state resolved at once.
+    resolved = [e for e in machine_graph().edges if e.event is None and e.source in ends]
+    assert sorted((a, b) for a, b, _ in drawn) == sorted(
+        (e.source, e.target) for e in own + resolved
+    )
+    for _, _, attrs in drawn:
+        assert f"({role})" in attrs or "at once" in attrs
+    drawn_states = set(re.findall(r"^\s*(\w+) \[label=", source, re.M))
+    assert drawn_states == ends | {e.target for e in resolved}
+
+
+def test_actor_diagrams_together_draw_the_whole_machine():
+    drawn = set()
+    for role in Role:
+        drawn |= {(a, b) for a, b, _ in edges(actor_diagram(role.value, "zh").source)}
+    assert drawn == {(e.source, e.target) for e in machine_graph().edges}
 
 
 def test_every_model_arrow_matches_a_machine_edge():

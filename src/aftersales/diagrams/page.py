@@ -17,10 +17,12 @@ from ..scenarios import SCENARIOS, Scenario, history
 from ..workflow.case import Case
 from ..workflow.liability import RULES, evidence_need
 from ..workflow.reasons import catalog
-from ..workflow.vocabulary import NEGOTIATION_TYPE_LABELS
+from ..workflow.vocabulary import NEGOTIATION_TYPE_LABELS, ROLE_LABELS, Role
 from .model import steps
-from .render import Lang, highlight_diagram, machine_diagram
+from .render import Lang, actor_diagram, highlight_diagram, machine_diagram
 
+ROLES = tuple(role.value for role in Role)
+"""The parties, merchant first: the one the training is for."""
 CONSOLE_PATH = ("售后管理", "售后处理", "售后处理列表", "协商")
 
 
@@ -50,6 +52,9 @@ def training_diagrams() -> Iterator[tuple[str, graphviz.Digraph]]:
     langs: tuple[Lang, ...] = ("zh", "en")
     for lang in langs:
         yield f"machine_{lang}", machine_diagram(lang)
+    for role in ROLES:
+        for lang in langs:
+            yield f"actor_{role}_{lang}", actor_diagram(role, lang)
     for scenario in SCENARIOS:
         for lang in langs:
             yield f"scenario_{scenario.key}_{lang}", scenario_diagram(scenario, lang)
@@ -135,15 +140,32 @@ PAGE = """<!DOCTYPE html>
   <span class="en">Green: recommended; red: liability risk; dashed: timer expiry.</span></p>
   <img src="machine_zh.svg" alt="售后单状态机">
   <img src="machine_en.svg" alt="After-sales case machine">
+  <h2>各方可以做什么 / Who can do what</h2>
+  <p>同一个状态机,按操作方拆开:每张图只画该方能执行的操作。
+  <span class="en">The same machine split by party: each picture draws only what that party
+  can do.</span></p>
+{actors}
 {sections}
 </body>
 </html>
 """
 
 
+def _actor_images(role: str) -> str:
+    who = ROLE_LABELS[role]
+    return (
+        f"  <h3>{escape(who.zh)} / {escape(who.en)}</h3>\n"
+        f'  <img src="actor_{role}_zh.svg" alt="{escape(who.zh)}可以做什么">\n'
+        f'  <img src="actor_{role}_en.svg" alt="What the {escape(who.en)} can do">\n'
+    )
+
+
 def page_html() -> str:
     """The training page's HTML."""
-    return PAGE.format(sections="".join(_scenario_section(s) for s in SCENARIOS))
+    return PAGE.format(
+        actors="".join(_actor_images(role) for role in ROLES),
+        sections="".join(_scenario_section(s) for s in SCENARIOS),
+    )
 
 
 def write_page(out: Path) -> Path:

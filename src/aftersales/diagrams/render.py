@@ -84,13 +84,13 @@ def _graph(name: str, title: str) -> graphviz.Digraph:
     return dot
 
 
-def _add_nodes(dot: graphviz.Digraph, model: DrawModel, lang: Lang, dim: set[str]) -> None:
+def _add_nodes(dot: graphviz.Digraph, nodes: Sequence[Node], lang: Lang, dim: set[str]) -> None:
     with dot.subgraph(name="cluster_final") as final:
         final.attr(label="终态" if lang == "zh" else "final states", style="dashed", rank="same")
-        for node in model.nodes:
+        for node in nodes:
             if node.final:
                 final.node(node.id, **_dimmed(_node_attrs(node, lang), node.id in dim))
-    for node in model.nodes:
+    for node in nodes:
         if not node.final:
             dot.node(node.id, **_dimmed(_node_attrs(node, lang), node.id in dim))
 
@@ -106,8 +106,34 @@ def machine_diagram(lang: Lang = "zh") -> graphviz.Digraph:
     model = draw_model()
     title = "售后单状态机" if lang == "zh" else "After-sales case machine"
     dot = _graph(f"machine_{lang}", title)
-    _add_nodes(dot, model, lang, set())
+    _add_nodes(dot, model.nodes, lang, set())
     for arrow in model.arrows:
+        dot.edge(arrow.source, arrow.target, **_edge_attrs(arrow, lang))
+    return dot
+
+
+def actor_arrows(model: DrawModel, role: str) -> list[Arrow]:
+    """The transitions ``role`` sets off, and the eventless ones that resolve where they lead."""
+    chosen = [arrow for arrow in model.arrows if arrow.role == role]
+    reached = {arrow.target for arrow in chosen}
+    transient = {node.id for node in model.nodes if node.transient}
+    for arrow in model.arrows:
+        if arrow.event is None and arrow.source in reached & transient:
+            chosen.append(arrow)
+    return chosen
+
+
+def actor_diagram(role: str, lang: Lang = "zh") -> graphviz.Digraph:
+    """One party's part of the machine: only what ``role`` can do, from where, and to what."""
+    model = draw_model()
+    arrows = actor_arrows(model, role)
+    states = {state for arrow in arrows for state in (arrow.source, arrow.target)}
+    who = ROLE_LABELS[role]
+    title = f"{who.zh}可以做什么" if lang == "zh" else f"What the {who.en} can do"
+    dot = _graph(f"actor_{role}_{lang}", title)
+    dot.attr(rankdir="LR")  # where the party acts on the left, what follows on the right
+    _add_nodes(dot, [node for node in model.nodes if node.id in states], lang, set())
+    for arrow in arrows:
         dot.edge(arrow.source, arrow.target, **_edge_attrs(arrow, lang))
     return dot
 
@@ -126,7 +152,7 @@ def highlight_diagram(
     bad = {step for path in risky for step in path} - good
     visited = {state for step in good | bad for state in step[:2]}
     dot = _graph(name, title)
-    _add_nodes(dot, model, lang, {n.id for n in model.nodes} - visited)
+    _add_nodes(dot, model.nodes, lang, {n.id for n in model.nodes} - visited)
     order = _numbers(recommended[0]) if numbered and recommended else {}
     for arrow in model.arrows:
         attrs = _edge_attrs(arrow, lang)
