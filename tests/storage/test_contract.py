@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 
 from aftersales import Actor, Conflict, NotFound, TransitionNotAllowed
 from aftersales.storage import CaseStore
+from aftersales.storage.engine import raw_transaction
 from aftersales.storage.tables import case_table, event_table, feed_table, timer_table
 from aftersales.storage.verify import verify_all, verify_case
+from aftersales.storage.writes import Pending, append_batch
 from tests.support import BUYER, MERCHANT, PLATFORM, at, ev, facts
 
 
@@ -244,3 +246,32 @@ def test_report_queries_run_on_the_backend(store):
         1,
         0,
     )
+
+
+def test_a_batch_with_one_stale_case_writes_nothing(store):
+    """The sweep writes many cases at once; one case row not at the version read fails the
+    whole batch, and the transaction leaves every row as it was."""
+    for case_id in ("C1", "C2"):
+        store.open_case(facts(case_id=case_id))
+    batch = []
+    for case_id in ("C1", "C2"):
+        case = store.get(case_id)
+        version, timer = case.version, case.timer
+        case.record.events = []
+        case.fire_due_timers(at(1, days=3))
+        stale = version + 1 if case_id == "C2" else version
+        batch.append(Pending(case, case.events, digest_of(store, case_id), stale, timer))
+    before = {t.name: count(store, t) for t in (case_table, event_table, feed_table, timer_table)}
+    with pytest.raises(Conflict) as info, raw_transaction(store.engine) as tx:
+        append_batch(tx, batch)
+    assert "One of cases C1, C2 was changed" in info.value.message_en
+    after = {t.name: count(store, t) for t in (case_table, event_table, feed_table, timer_table)}
+    assert after == before
+    assert [store.get(c).state for c in ("C1", "C2")] == ["requested", "requested"]
+    assert store.fire_due_timers(at(1, days=3)) == 2
+
+
+def digest_of(store: CaseStore, case_id: str) -> str:
+    with store.engine.connect() as conn:
+        query = sa.select(case_table.c.digest).where(case_table.c.case_id == case_id)
+        return conn.execute(query).scalar_one()

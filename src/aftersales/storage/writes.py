@@ -222,9 +222,16 @@ def _same_timer(a: Timer | None, b: Timer | None) -> bool:
 
 
 def lost_race(*case_ids: str) -> Conflict:
-    named = ", ".join(case_ids)
+    """A case row no longer at the version read: one case, or one of a sweep's batch."""
+    if len(case_ids) == 1:
+        return Conflict(
+            f"Case {case_ids[0]} was changed by another writer; read it again.",
+            f"售后单 {case_ids[0]} 已被其他操作修改,请重新读取。",
+            "case_id",
+        )
+    named = ", ".join(case_ids[:3]) + (f" (+{len(case_ids) - 3})" if len(case_ids) > 3 else "")
     return Conflict(
-        f"Case {named} was changed by another writer; read it again.",
-        f"售后单 {named} 已被其他操作修改,请重新读取。",
+        f"One of cases {named} was changed by another writer; read them again.",
+        f"售后单 {named} 中有单据已被其他操作修改,请重新读取。",
         "case_id",
     )
