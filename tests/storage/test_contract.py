@@ -11,7 +11,7 @@ from aftersales.storage import CaseStore
 from aftersales.storage.engine import raw_transaction
 from aftersales.storage.tables import case_table, event_table, feed_table, timer_table
 from aftersales.storage.verify import verify_all, verify_case
-from aftersales.storage.writes import Pending, append_batch
+from aftersales.storage.writes import Loaded, append_batch
 from tests.support import BUYER, MERCHANT, PLATFORM, at, ev, facts
 
 
@@ -260,7 +260,7 @@ def test_a_batch_with_one_stale_case_writes_nothing(store):
         case.record.events = []
         case.fire_due_timers(at(1, days=3))
         stale = version + 1 if case_id == "C2" else version
-        batch.append(Pending(case, case.events, digest_of(store, case_id), stale, timer))
+        batch.append(Loaded(case, stale, digest_of(store, case_id), timer))
     before = {t.name: count(store, t) for t in (case_table, event_table, feed_table, timer_table)}
     with pytest.raises(Conflict) as info, raw_transaction(store.engine) as tx:
         append_batch(tx, batch)

@@ -22,7 +22,7 @@ from ..workflow.case import Case, Verdict
 from ..workflow.errors import AftersalesError, Conflict, NotFound
 from ..workflow.inputs import CaseFacts, Policy, parse_time
 from ..workflow.liability import Assessment
-from ..workflow.record import Actor, CaseRecord, EventRecord, Timer
+from ..workflow.record import Actor, CaseRecord, EventRecord
 from .codec import load_record, record_from_row
 from .engine import DEFAULT_URL, Tx, make_engine, raw_transaction, transaction
 from .statements import DUE_CASE, DUE_CASES, PLACE_FEED, SELECT_CASE
@@ -35,7 +35,7 @@ from .tables import (
     refused_table,
     timer_table,
 )
-from .writes import Pending, append_batch, append_events, insert_case, log_refusal, logged
+from .writes import Loaded, append_batch, append_events, insert_case, log_refusal, logged
 
 T = TypeVar("T")
 
@@ -50,17 +50,6 @@ class FeedItem:
     position: int
     case_id: str
     event: EventRecord
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """A case read inside a transaction, with what the optimistic write checks against."""
-
-    case: Case
-    version: int
-    digest: str
-    timer: Timer | None
-    """The timer running as stored, before any new command acts."""
 
 
 class CaseStore:
@@ -96,7 +85,7 @@ class CaseStore:
             existing = self._find(conn, case.case_id)
             if existing is None:
                 insert_case(conn, case)
-                append_events(conn, case, case.events, "", 0, None)
+                append_events(conn, Loaded(case, 0, "", None))
                 return case
         if command_id is not None and existing.case.record.commands.get(command_id) == 1:
             return self.get(case.case_id, session=session)
@@ -143,10 +132,7 @@ class CaseStore:
                 result = err
                 log_refusal(conn, case, event, actor, at, command_id, data, err)
             # Timers that fell due before a refused command have fired and stand.
-            # A loaded case holds no older events: everything in it is new.
-            digest = append_events(
-                conn, case, case.events, loaded.digest, loaded.version, loaded.timer
-            )
+            digest = append_events(conn, loaded)
             done.append((case, digest))
             return result
 
@@ -178,10 +164,9 @@ class CaseStore:
             for due_case, snapshot, version, digest in rows.values():
                 loaded = self._loaded(due_case, snapshot, version, digest)
                 loaded.case.fire_due_timers(now)
-                new = loaded.case.events
-                batch.append(Pending(loaded.case, new, digest, version, loaded.timer))
+                batch.append(loaded)
             append_batch(conn, batch)
-        return sum(len(item.new) for item in batch)
+        return sum(len(item.case.events) for item in batch)
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, case_id: str, *, session: Session | None = None) -> Case:

@@ -58,34 +58,28 @@ def insert_case(conn: Tx, case: Case) -> None:
 
 
 @dataclass(frozen=True)
-class Pending:
-    """The new events of one case, with what its stored row is checked against."""
+class Loaded:
+    """A case read inside a transaction, with what the optimistic write checks against.
+
+    The case holds no stored events, only those its commands and timers add now.
+    """
 
     case: Case
-    new: list[EventRecord]
-    digest: str
-    """The digest of the case's last stored event."""
     version: int
     """The version the case row must still have."""
+    digest: str
+    """The digest of the case's last stored event."""
     timer: Timer | None
-    """The timer running as stored, before the new events."""
+    """The timer running as stored, before any new command acts."""
 
 
-def append_events(
-    conn: Tx,
-    case: Case,
-    new: list[EventRecord],
-    prev_digest: str,
-    version: int,
-    timer: Timer | None,
-) -> str:
-    """Write the new events of ``case``: the case row (if still at ``version``), then log,
-    feed and timer rows. ``timer`` is the one running before the events. Returns the digest
-    of the last event."""
-    return append_batch(conn, [Pending(case, new, prev_digest, version, timer)])[0]
+def append_events(conn: Tx, loaded: Loaded) -> str:
+    """Write the new events of one case: the case row (if still at its version), then log,
+    feed and timer rows. Returns the digest of the last event."""
+    return append_batch(conn, [loaded])[0]
 
 
-def append_batch(conn: Tx, batch: Sequence[Pending]) -> list[str]:
+def append_batch(conn: Tx, batch: Sequence[Loaded]) -> list[str]:
     """Write the new events of many cases, each statement once for the whole batch.
 
     Rows of different cases never touch each other, so only each case's own order is kept:
@@ -95,28 +89,28 @@ def append_batch(conn: Tx, batch: Sequence[Pending]) -> list[str]:
     digests, updates, events, feed = [], [], [], []
     for item in batch:
         prev = item.digest
-        for record in item.new:
+        for record in item.case.events:
             row = event_row(item.case.case_id, record, prev)
             events.append(row)
             feed.append({"p_case_id": item.case.case_id, "p_seq": record.seq})
             prev = row["digest"]
         digests.append(prev)
-        if item.new:
+        if item.case.events:
             updates.append(_case_update(item, prev))
     if not updates:
         return digests
     if UPDATE_CASE.executemany(conn, updates) != len(updates):
-        raise lost_race(*(item.case.case_id for item in batch if item.new))
+        raise lost_race(*(item.case.case_id for item in batch if item.case.events))
     try:
         INSERT_EVENT.executemany(conn, events)
     except integrity_error(conn) as exc:
-        raise lost_race(*(item.case.case_id for item in batch if item.new)) from exc
+        raise lost_race(*(item.case.case_id for item in batch if item.case.events)) from exc
     (INSERT_FEED_PLACED if conn.dialect.name == "sqlite" else INSERT_FEED).executemany(conn, feed)
     write_timers(conn, batch)
     return digests
 
 
-def _case_update(item: Pending, digest: str) -> dict[str, Any]:
+def _case_update(item: Loaded, digest: str) -> dict[str, Any]:
     case = item.case
     return {
         "p_case_id": case.case_id,
@@ -128,14 +122,14 @@ def _case_update(item: Pending, digest: str) -> dict[str, Any]:
     }
 
 
-def write_timers(conn: Tx, batch: Sequence[Pending]) -> None:
+def write_timers(conn: Tx, batch: Sequence[Loaded]) -> None:
     """Close and start timer rows as the events did. Each case's timer changes run in turn,
     one per round; within a round the changes of different cases are independent."""
     rounds: defaultdict[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]]
     rounds = defaultdict(lambda: ([], []))
     for item in batch:
         step, current = 0, item.timer
-        for record in item.new:
+        for record in item.case.events:
             if _same_timer(record.timer, current):
                 continue
             closes, starts = rounds[step]
