@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from aftersales import AftersalesError, Conflict
-from aftersales.storage import CaseStore
+from aftersales.storage import CaseStore, make_engine
+from aftersales.storage.statements import PLACE_FEED
+from aftersales.storage.store import FEED_LOCK
 from aftersales.storage.tables import timer_table
 from aftersales.storage.verify import verify_all
 from tests.support import BUYER, MERCHANT, PLATFORM, T0, at, ev, facts
@@ -196,3 +198,39 @@ def test_feed_keeps_each_case_in_order_under_parallel_writers(store):
     assert len({(i.case_id, i.event.seq) for i in read}) == len(read)
     for case_id in cases:
         assert [i.event.seq for i in read if i.case_id == case_id] == [1, 2, 3, 4, 5, 6]
+
+
+def test_feed_placing_sees_the_previous_readers_positions_under_repeatable_read(db_url):
+    """A reader waiting for the placing lock must not place from a snapshot taken before the
+    reader ahead of it committed, even on an engine whose default is REPEATABLE READ."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite places feed rows on insert: no readers place")
+    store = CaseStore(make_engine(db_url, isolation_level="REPEATABLE READ"))
+    store.create_schema()
+    for case_id in ("C1", "C2"):
+        store.open_case(facts(case_id=case_id))
+    ahead = store.engine.connect()
+    ahead_tx = ahead.begin()
+    ahead.execute(sa.select(sa.func.pg_advisory_xact_lock(FEED_LOCK)))
+    ahead.execute(PLACE_FEED)
+    results: list = []
+
+    def read() -> None:
+        try:
+            results.append(store.events_since(0))
+        except Exception as exc:  # reported below, from the test's own thread
+            results.append(exc)
+
+    waiting = threading.Thread(target=read)
+    waiting.start()
+    with store.engine.connect() as probe:  # until the reader waits for the lock
+        query = sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        while not probe.execute(query).scalar():
+            probe.rollback()
+    ahead_tx.commit()
+    ahead.close()
+    waiting.join(timeout=30)
+    [items] = results
+    assert not isinstance(items, Exception), items
+    assert [(i.position, i.case_id) for i in items] == [(1, "C1"), (2, "C2")]
+    store.engine.dispose()

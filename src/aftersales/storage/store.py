@@ -229,10 +229,14 @@ class CaseStore:
         seen loses nothing. On PostgreSQL the events committed since the last read are given
         their positions first, one reader at a time.
         """
-        with transaction(self.engine) as conn:
-            if conn.dialect.name == "postgresql":
+        if self.engine.dialect.name == "postgresql":
+            # READ COMMITTED whatever the engine's default: the placing statement, run once the
+            # lock is held, must see the positions the reader before it gave.
+            placing = self.engine.execution_options(isolation_level="READ COMMITTED")
+            with transaction(placing) as conn:
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(FEED_LOCK)))
                 conn.execute(PLACE_FEED)
+        with transaction(self.engine) as conn:
             rows = conn.execute(
                 sa.select(feed_table.c.position, event_table)
                 .join(
