@@ -150,8 +150,9 @@ class DivergenceRow(SQLModel, table=True):
 class FeedRow(SQLModel, table=True):
     """The global order of events, for outboxes.
 
-    ``position`` only grows, and a row gets it only once every row before it is visible, so a
-    reader past position ``p`` never sees a new row appear at or below ``p``. SQLite, with one
+    ``position`` only grows, and a row gets it only once its transaction has committed, after
+    every position already given, so a reader past position ``p`` never sees a new row appear
+    at or below ``p``. SQLite, with one
     writer at a time, gives it on insert; PostgreSQL writers commit side by side in any order,
     so there rows are inserted without a position and placed in ``id`` order by the reader
     (see ``CaseStore.events_since``) once their transactions are over.
