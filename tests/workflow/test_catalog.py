@@ -18,23 +18,16 @@ from aftersales.workflow.vocabulary import (
     STATE_TIMERS,
 )
 
+# The spec's "both" (refund and return_refund) reads as every case type once contract v2 adds
+# exchange: cancelling, or asking for evidence, is as open to an exchange as to a return.
+BOTH = {"refund", "return_refund", "exchange"}
 SPEC_ROWS = {
     # key: (type, applies to, need_image, WeChat code)
-    "virtual_service_completed": ("invite_cancel", {"refund", "return_refund"}, True, None),
-    "no_seven_day_return_invite_cancel": (
-        "invite_cancel",
-        {"refund", "return_refund"},
-        False,
-        None,
-    ),
-    "agreed_cancel": ("invite_cancel", {"refund", "return_refund"}, True, None),
+    "virtual_service_completed": ("invite_cancel", BOTH, True, None),
+    "no_seven_day_return_invite_cancel": ("invite_cancel", BOTH, False, None),
+    "agreed_cancel": ("invite_cancel", BOTH, True, None),
     "shipped_interception_failed": ("invite_cancel", {"refund"}, True, 9),
-    "no_seven_day_return_request_quality_evidence": (
-        "request_evidence",
-        {"refund", "return_refund"},
-        False,
-        None,
-    ),
+    "no_seven_day_return_request_quality_evidence": ("request_evidence", BOTH, False, None),
     "buyer_unreachable": ("request_evidence", {"refund"}, True, 7),
     "modify_amount_only": ("modify_request", {"refund"}, True, 10),
     "agreed_new_plan": ("modify_request", {"refund"}, True, 6),
@@ -78,9 +71,12 @@ def test_vocabulary_covers_the_machine():
     assert set(STATE_LABELS) == set(graph.states) == set(NEXT_ACTOR)
     assert set(EVENT_ROLES) == set(graph.events) == set(EVENT_LABELS) == set(EVENT_DATA)
     assert set(STATE_TIMERS) <= set(graph.states)
-    # Every state with a timer has an expire transition, and only those (plus the evidence timer).
+    # Every state with a timer has an expire transition, and only those (plus the evidence timer);
+    # the platform may move any running deadline.
     expiring = {e.source for e in graph.edges if e.event == "expire"}
     assert expiring == set(STATE_TIMERS) | {"platform_intervention"}
+    moving = {e.source for e in graph.edges if e.event == "set_deadline"}
+    assert moving == expiring
 
 
 def test_every_liability_rule_has_both_explanations():

@@ -16,7 +16,7 @@ def refused(case, event, actor, when, **data) -> AftersalesError:
     """Send a command that must be refused; check it changed nothing; return the error."""
     before = copy.deepcopy(case.record)
     with pytest.raises(AftersalesError) as info:
-        case.send(event, actor=actor, at=when, **data)
+        case.send(event, actor=actor, at=when, data=data)
     assert case.record == before
     err = info.value
     assert err.message_en and err.message_zh
@@ -58,7 +58,7 @@ def test_invalid_negotiation_input(make_case, data, field):
 
 def test_naive_backwards_and_unknown_inputs(make_case):
     case = make_case()
-    case.send("intervene", actor=PLATFORM, at=at(5), message="auto")
+    case.send("intervene", actor=PLATFORM, at=at(5), data={"message": "auto"})
     assert refused(case, "withdraw", BUYER, datetime(2026, 3, 2, 10)).field == "at"
     assert refused(case, "withdraw", BUYER, at(4)).field == "at"
     assert refused(case, "haggle", BUYER, at(6)).code == "invalid_input"
@@ -178,7 +178,7 @@ def test_final_state_absorbs(make_case):
 
 def test_expire_without_running_timer(make_case):
     case = make_case()
-    case.send("intervene", actor=PLATFORM, at=at(1), message="m")
+    case.send("intervene", actor=PLATFORM, at=at(1), data={"message": "m"})
     assert refused(case, "expire", SYSTEM, at(2)).code == "transition_not_allowed"
 
 
@@ -257,7 +257,7 @@ def test_modify_amount_only_must_lower_the_amount(make_case):
 
 def test_ruling_amount_out_of_range(make_case):
     case = make_case()
-    case.send("intervene", actor=PLATFORM, at=at(1), message="m")
+    case.send("intervene", actor=PLATFORM, at=at(1), data={"message": "m"})
     err = refused(case, "rule", PLATFORM, at(2), outcome="buyer", amount=20000)
     assert err.code == "invalid_amount"
 
@@ -269,10 +269,12 @@ def test_supply_evidence_and_refund_offline_need_evidence(make_case):
     case.send("withdraw", actor=BUYER, at=at(2))
     failed = make_case()
     failed.send("agree", actor=MERCHANT, at=at(1))
-    failed.send("refund_failed", actor=SYSTEM, at=at(2), message="bank rejected")
+    failed.send("refund_failed", actor=SYSTEM, at=at(2), data={"message": "bank rejected"})
     err = refused(failed, "refund_offline", MERCHANT, at(3), evidence=[ev("image")])
     assert err.code == "evidence_required"
-    failed.send("refund_offline", actor=MERCHANT, at=at(3), evidence=[ev("payment_proof")])
+    failed.send(
+        "refund_offline", actor=MERCHANT, at=at(3), data={"evidence": [ev("payment_proof")]}
+    )
     assert (failed.state, failed.refund_amount) == ("refunded", 10000)
 
 
@@ -312,8 +314,11 @@ def test_every_code_has_a_class_and_one_test_above():
         "invalid_amount",
         "invalid_reason",
         "invalid_input",
+        "limit_reached",  # tests/workflow/test_contract_v2.py
         "not_found",
         "conflict",
+        # WeChat refused an outbound call (tests/wechat).
+        "platform_error",
         # Not a refusal: the database failed (tested in tests/storage).
         "storage_unavailable",
     }

@@ -27,7 +27,15 @@ class RandomCase(RuleBasedStateMachine):
 
     @initialize(
         variant=st.sampled_from(sorted(FACT_VARIANTS)),
-        policy=st.sampled_from([{}, {"direct_rejection": "forbid"}, {"max_negotiations": 2}]),
+        policy=st.sampled_from(
+            [
+                {},
+                {"direct_rejection": "forbid"},
+                {"max_negotiations": 2},
+                {"max_applications": 2},
+                {"direct_rejection_scope": "special_goods"},
+            ]
+        ),
     )
     def open(self, variant, policy):
         self.case = open_case(facts(**FACT_VARIANTS[variant]), policy=policy)
@@ -48,25 +56,38 @@ class RandomCase(RuleBasedStateMachine):
         before = copy.deepcopy(self.case.record)
         actor = wrong_actor or actor_for(event)
         try:
-            self.case.send(event, actor=actor, at=when, **data)
+            self.case.send(event, actor=actor, at=when, data=data)
         except AftersalesError:
             assert self.case.record == before, "a refused command changed the case"
             return
-        assert before.state not in ("cancelled", "refunded", "partially_refunded", "closed")
+        assert before.state not in (
+            "cancelled",
+            "refunded",
+            "partially_refunded",
+            "exchanged",
+            "closed",
+        )
         self.after_accepted(event, data, before)
 
     def after_accepted(self, event, data, before):
         record = self.case.record
-        if event == "reject" and before.state == "requested":
-            self.direct_rejection = True
+        if event == "reject":
+            self.direct_rejection = "R1_direct_rejection" in self.case.events[-1].note["findings"]
+        if event == "modify":
+            self.direct_rejection = False  # the buyer's change asks for a fresh decision
         if event == "rule" and self.direct_rejection:
-            expected = {"buyer": "merchant", "merchant": "buyer"}.get(
-                data.get("outcome"), "merchant"
+            explicit = {"buyer": "merchant", "merchant": "buyer"}.get(
+                data.get("outcome"), data.get("liability")
             )
-            assert record.liability == expected
+            assert record.liability == (explicit or "merchant")
+            assert "R1_direct_rejection" in record.liability_rules
 
     @precondition(lambda self: self.case.state in ("rejected", "platform_intervention"))
-    @rule(outcome=st.sampled_from([{}, {"outcome": "buyer"}, {"outcome": "merchant"}]))
+    @rule(
+        outcome=st.sampled_from(
+            [{}, {"outcome": "buyer"}, {"outcome": "merchant"}, {"liability": "both", "amount": 1}]
+        )
+    )
     def escalate_and_rule(self, outcome):
         # Rulings end most disputes; reaching them by chance alone is rare.
         for event, data in [("escalate", {}), ("rule", outcome)]:
@@ -75,7 +96,7 @@ class RandomCase(RuleBasedStateMachine):
     def _try(self, event, data):
         before = copy.deepcopy(self.case.record)
         try:
-            self.case.send(event, actor=actor_for(event), at=self.case.last_at, **data)
+            self.case.send(event, actor=actor_for(event), at=self.case.last_at, data=data)
         except AftersalesError:
             assert self.case.record == before
             return
@@ -93,7 +114,7 @@ class RandomCase(RuleBasedStateMachine):
         before = copy.deepcopy(self.case.record)
         when = self.case.last_at + timedelta(hours=hours)
         try:
-            self.case.send(event, actor=actor_for(event), at=when, **data)
+            self.case.send(event, actor=actor_for(event), at=when, data=data)
         except AftersalesError as err:
             assert err.code in ("transition_not_allowed", "invalid_input")
         assert self.case.record == before
@@ -104,6 +125,11 @@ class RandomCase(RuleBasedStateMachine):
         paid = record.facts.paid_amount
         for amount in (record.refund_amount, record.refund_due, record.agreed_amount):
             assert amount is None or 0 < amount <= paid
+
+    @invariant()
+    def the_application_limit_holds(self):
+        record = self.case.record
+        assert 1 <= record.application_count <= record.policy.max_applications
 
     @invariant()
     def final_states_absorb(self):
@@ -119,6 +145,13 @@ class RandomCase(RuleBasedStateMachine):
         assert [e.seq for e in events] == list(range(1, len(events) + 1))
         assert self.case.path[0] == "requested"
         assert events[-1].state_after == self.case.state == self.case.path[-1]
+        assert sum(1 for e in events if e.event in ("open", "modify")) == record_applications(
+            self.case
+        )
+
+
+def record_applications(case: Case) -> int:
+    return case.record.applications
 
 
 TestRandomCase = RandomCase.TestCase

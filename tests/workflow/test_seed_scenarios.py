@@ -26,9 +26,11 @@ def test_virtual_served_invite_cancel_buyer_cancels(make_case):
         "negotiate",
         actor=MERCHANT,
         at=at(1),
-        negotiation_type="invite_cancel",
-        reason="virtual_service_completed",
-        evidence=[ev("service_completion_proof")],
+        data={
+            "negotiation_type": "invite_cancel",
+            "reason": "virtual_service_completed",
+            "evidence": [ev("service_completion_proof")],
+        },
     )
     # The buyer accepts: the case is cancelled at once through the transient buyer_accepted.
     case.send("accept", actor=BUYER, at=at(2))
@@ -43,10 +45,12 @@ def test_virtual_partly_served_partial_refund(make_case):
         "negotiate",
         actor=MERCHANT,
         at=at(1),
-        negotiation_type="modify_request",
-        reason="modify_amount_only",
-        amount=9950,
-        evidence=[ev("chat_record")],
+        data={
+            "negotiation_type": "modify_request",
+            "reason": "modify_amount_only",
+            "amount": 9950,
+            "evidence": [ev("chat_record")],
+        },
     )
     case.send("accept", actor=BUYER, at=at(2))
     assert case.state == "refunding"
@@ -61,12 +65,14 @@ def test_virtual_buyer_times_out_then_defensible_rejection(make_case):
         "negotiate",
         actor=MERCHANT,
         at=at(1),
-        negotiation_type="invite_cancel",
-        reason="virtual_service_completed",
-        evidence=[ev("service_completion_proof")],
+        data={
+            "negotiation_type": "invite_cancel",
+            "reason": "virtual_service_completed",
+            "evidence": [ev("service_completion_proof")],
+        },
     )
     # The buyer lets the 48 h answer window pass; the merchant rejects with the chat record too.
-    case.send("reject", actor=MERCHANT, at=at(50), evidence=[ev("chat_record", "m-2")])
+    case.send("reject", actor=MERCHANT, at=at(50), data={"evidence": [ev("chat_record", "m-2")]})
     assert case.path[-2:] == ["buyer_timed_out", "rejected"]
     assert case.events[-1].note == {"defensible": True, "findings": []}
     _rule_after_escalation(case, 60)
@@ -83,12 +89,14 @@ def test_virtual_rejection_without_chat_record_is_merchant_liable(make_case):
         "negotiate",
         actor=MERCHANT,
         at=at(1),
-        negotiation_type="invite_cancel",
-        reason="virtual_service_completed",
-        evidence=[ev("service_completion_proof")],
+        data={
+            "negotiation_type": "invite_cancel",
+            "reason": "virtual_service_completed",
+            "evidence": [ev("service_completion_proof")],
+        },
     )
     case.send("decline", actor=BUYER, at=at(2))
-    case.send("reject", actor=MERCHANT, at=at(3), evidence=[ev("image")])
+    case.send("reject", actor=MERCHANT, at=at(3), data={"evidence": [ev("image")]})
     _rule_after_escalation(case, 4)
     assert case.liability == "merchant"
     assert case.liability_rules == ("R2_missing_evidence",)
@@ -98,7 +106,9 @@ def test_virtual_rejection_without_chat_record_is_merchant_liable(make_case):
 def test_virtual_direct_rejection_makes_merchant_liable(make_case):
     case = make_case(category="virtual")
     # The wrong way: rejecting at once because "virtual goods have no seven-day return".
-    case.send("reject", actor=MERCHANT, at=at(1), evidence=[ev("service_completion_proof")])
+    case.send(
+        "reject", actor=MERCHANT, at=at(1), data={"evidence": [ev("service_completion_proof")]}
+    )
     assert case.events[-1].note["findings"] == ["R1_direct_rejection"]
     _rule_after_escalation(case, 2)
     assert case.liability == "merchant"
@@ -117,8 +127,7 @@ def test_no_seven_day_return_invite_cancel(make_case, category):
         "negotiate",
         actor=MERCHANT,
         at=at(1),
-        negotiation_type="invite_cancel",
-        reason="no_seven_day_return_invite_cancel",
+        data={"negotiation_type": "invite_cancel", "reason": "no_seven_day_return_invite_cancel"},
     )
     case.send("accept", actor=BUYER, at=at(5))
     assert case.state == "cancelled"
@@ -129,11 +138,13 @@ def _request_quality_evidence(case) -> None:
         "negotiate",
         actor=MERCHANT,
         at=at(1),
-        negotiation_type="request_evidence",
-        reason="no_seven_day_return_request_quality_evidence",
+        data={
+            "negotiation_type": "request_evidence",
+            "reason": "no_seven_day_return_request_quality_evidence",
+        },
     )
     # The buyer answers with photos of the spoiled goods.
-    case.send("supply_evidence", actor=BUYER, at=at(3), evidence=[ev("image", "b-1")])
+    case.send("supply_evidence", actor=BUYER, at=at(3), data={"evidence": [ev("image", "b-1")]})
     assert case.state == "evidence_supplied"
 
 
@@ -153,10 +164,12 @@ def test_fresh_partial_damage_partial_refund(make_case):
         "negotiate",
         actor=MERCHANT,
         at=at(4),
-        negotiation_type="modify_request",
-        reason="modify_amount_only",
-        amount=1933,
-        evidence=[ev("image")],
+        data={
+            "negotiation_type": "modify_request",
+            "reason": "modify_amount_only",
+            "amount": 1933,
+            "evidence": [ev("image")],
+        },
     )
     case.send("accept", actor=BUYER, at=at(5))
     case.send("refund_succeeded", actor=SYSTEM, at=at(6))
@@ -170,9 +183,11 @@ def test_plants_refund_without_return(make_case):
         "negotiate",
         actor=MERCHANT,
         at=at(1),
-        negotiation_type="modify_request",
-        reason="refund_without_return",
-        amount=10000,
+        data={
+            "negotiation_type": "modify_request",
+            "reason": "refund_without_return",
+            "amount": 10000,
+        },
     )
     case.send("accept", actor=BUYER, at=at(2))
     assert case.path[-2:] == ["buyer_accepted", "refunding"]
@@ -183,7 +198,7 @@ def test_custom_counter_evidence_rejection_is_defensible(make_case):
     case = make_case(category="custom")
     _request_quality_evidence(case)
     # The photos show wear, not a defect: the merchant rejects with counter-evidence.
-    case.send("reject", actor=MERCHANT, at=at(4), evidence=[ev("video", "m-9")])
+    case.send("reject", actor=MERCHANT, at=at(4), data={"evidence": [ev("video", "m-9")]})
     case.send("escalate", actor=BUYER, at=at(5))
     case.send("rule", actor=PLATFORM, at=at(6))
     assert (case.state, case.liability) == ("closed", "buyer")
@@ -191,13 +206,13 @@ def test_custom_counter_evidence_rejection_is_defensible(make_case):
 
 def test_fresh_direct_rejection_merchant_liable_and_forbidden_by_policy(make_case):
     liable = make_case(category="fresh")
-    liable.send("reject", actor=MERCHANT, at=at(1), reject_reason="生鲜不支持七天无理由")
+    liable.send("reject", actor=MERCHANT, at=at(1), data={"reject_reason": "生鲜不支持七天无理由"})
     _rule_after_escalation(liable, 2)
     assert liable.liability == "merchant"
 
     forbid = make_case(category="fresh", policy={"direct_rejection": "forbid"})
     with pytest.raises(NegotiationRequired):
-        forbid.send("reject", actor=MERCHANT, at=at(1), evidence=[ev("image")])
+        forbid.send("reject", actor=MERCHANT, at=at(1), data={"evidence": [ev("image")]})
     assert forbid.state == "requested" and len(forbid.events) == 1
 
 
@@ -209,9 +224,7 @@ def _invite_agreed_cancel(case, evidence) -> None:
         "negotiate",
         actor=MERCHANT,
         at=at(1),
-        negotiation_type="invite_cancel",
-        reason="agreed_cancel",
-        evidence=evidence,
+        data={"negotiation_type": "invite_cancel", "reason": "agreed_cancel", "evidence": evidence},
     )
 
 
@@ -228,7 +241,7 @@ def test_agreed_cancel_declined_rejection_with_proof_is_defensible(make_case, pr
     # The negotiation itself needs an image; the proof may come with the rejection.
     _invite_agreed_cancel(case, [ev("image")])
     case.send("decline", actor=BUYER, at=at(2))
-    case.send("reject", actor=MERCHANT, at=at(3), evidence=[ev(proof, "p-1")])
+    case.send("reject", actor=MERCHANT, at=at(3), data={"evidence": [ev(proof, "p-1")]})
     _rule_after_escalation(case, 4)
     assert (case.state, case.liability) == ("closed", "buyer")
 
@@ -237,7 +250,7 @@ def test_agreed_cancel_rejection_without_proof_merchant_liable(make_case):
     case = make_case()
     _invite_agreed_cancel(case, [ev("image")])
     case.send("decline", actor=BUYER, at=at(2))
-    case.send("reject", actor=MERCHANT, at=at(3), evidence=[ev("shipping_proof")])
+    case.send("reject", actor=MERCHANT, at=at(3), data={"evidence": [ev("shipping_proof")]})
     _rule_after_escalation(case, 4)
     assert (case.liability, case.liability_rules) == ("merchant", ("R2_missing_evidence",))
 

@@ -23,7 +23,7 @@ def test_rejection_after_negotiation_depends_on_the_evidence(make_case):
     case.send("decline", actor=BUYER, at=at(2))
     bare = case.would("reject", MERCHANT)
     assert (bare.allowed, bare.defensible, bare.risk) == (True, False, ("R2_missing_evidence",))
-    proven = case.would("reject", MERCHANT, evidence=[ev("chat_record")])
+    proven = case.would("reject", MERCHANT, data={"evidence": [ev("chat_record")]})
     assert (proven.defensible, proven.risk) == (True, ())
     assert case.state == "buyer_declined" and len(case.events) == 3  # nothing was sent
 

@@ -1,27 +1,28 @@
 """One case in memory: the public face of the workflow.
 
 A command is checked in the order of spec section 3: its input, the actor, the state, then the
-event's own guards. Before a command acts, every timer due at or before its time fires, each at
-its own due time. A refused command changes nothing.
+event's own guards. A ``command_id`` seen before is looked up once the input and actor are
+checked: the same command returns its first result, another command under the same id is
+``conflict``. Before a command acts, every timer due at or before its time fires, each at its
+own due time. A refused command changes nothing.
 """
 
 from __future__ import annotations
 
 import copy
-import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from statemachine.exceptions import TransitionNotAllowed as EngineNotAllowed
-
-from .errors import AftersalesError, InvalidInput, PermissionDenied
+from .dispatch import EXECUTORS, Engine
+from .errors import AftersalesError, Conflict, InvalidInput, PermissionDenied
 from .graph import machine_graph
 from .inputs import (
     EVENT_DATA,
     TEXT_FIELDS,
     CaseFacts,
+    Id,
     NoData,
     Policy,
     RejectData,
@@ -32,27 +33,12 @@ from .inputs import (
 )
 from .liability import Assessment, assess, can_assess, rejection_findings
 from .machine import CaseMachine
-from .record import Actor, Binding, CaseRecord, EventRecord, Timer
-from .rules import CaseRules, not_allowed
-from .vocabulary import EVENT_ROLES
+from .record import Actor, Binding, CaseRecord, Command, EventRecord, Timer
+from .rules import CaseRules, application_limit, not_allowed
+from .vocabulary import EVENT_ROLES, WORKFLOW_VERSION, Origin
 
-_pool = threading.local()
-
-
-def machine_for(record: CaseRecord) -> CaseMachine:
-    """This thread's machine, bound to ``record``.
-
-    One machine per thread serves every case in turn. A machine that reached a final state has
-    stopped for good (python-statemachine ends its run there), so it is replaced.
-    """
-    machine: CaseMachine | None = getattr(_pool, "machine", None)
-    if machine is None or machine.is_terminated:
-        # Bound before it is built, so the machine finds a state and enters no initial one.
-        binding = Binding(record)
-        machine = CaseMachine(model=binding, listeners=[CaseRules(binding)])
-        _pool.machine, _pool.binding = machine, binding
-    _pool.binding.record = record
-    return machine
+Lookup = Callable[[str], EventRecord | None]
+"""Finds the event recorded under a ``command_id`` (a store looks in its log)."""
 
 
 @dataclass(frozen=True)
@@ -73,47 +59,116 @@ class Verdict:
 class Case:
     """One after-sales case: send it commands, ask what they would do, assess liability."""
 
-    def __init__(self, record: CaseRecord) -> None:
+    def __init__(
+        self,
+        record: CaseRecord,
+        events: list[EventRecord] | None = None,
+        *,
+        lookup: Lookup | None = None,
+        engine: Engine = "compiled",
+    ) -> None:
         self.record = record
+        self._events: list[EventRecord] = list(events or ())
+        self._lookup = lookup
+        self._engine = engine
+        self._run = EXECUTORS[engine]
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
     def open(
         cls,
-        facts: CaseFacts | Mapping[str, Any] | None = None,
+        facts: CaseFacts | Mapping[str, Any],
         *,
         policy: Policy | Mapping[str, Any] | None = None,
         command_id: str | None = None,
-        **fields: Any,
+        origin: str = "local",
+        prior_applications: int = 0,
+        engine: Engine = "compiled",
     ) -> Case:
-        """Open a case from its facts (spec section 1), in ``requested``, its timer running."""
+        """Open a case from its facts (spec sections 1 and 11), in ``requested``, its timer
+        running.
+
+        ``prior_applications`` counts the applications earlier cases of the same product line
+        made (a store counts them); the platform allows ``max_applications`` in all.
+        """
+        return cls._opened(
+            facts, policy, command_id, origin, prior_applications, WORKFLOW_VERSION, engine
+        )
+
+    @classmethod
+    def reopen(cls, opening: EventRecord, *, engine: Engine = "compiled") -> Case:
+        """The case opened again, as it was, from its recorded ``open`` event (a log's first)."""
+        facts = dict(opening.data)
+        policy = facts.pop("policy", None)
+        return cls._opened(
+            facts,
+            policy,
+            opening.command_id,
+            opening.origin,
+            int(opening.note.get("prior_applications", 0)),
+            int(opening.note.get("workflow_version", 1)),  # v1 logs do not say
+            engine,
+        )
+
+    @classmethod
+    def _opened(
+        cls,
+        facts: CaseFacts | Mapping[str, Any],
+        policy: Policy | Mapping[str, Any] | None,
+        command_id: str | None,
+        origin: str,
+        prior_applications: int,
+        version: int,
+        engine: Engine,
+    ) -> Case:
         if not isinstance(facts, CaseFacts):
-            facts = parse(CaseFacts, {**(facts or {}), **fields})
+            facts = parse(CaseFacts, facts)
         check_facts(facts)
         if not isinstance(policy, Policy):
-            policy = parse(Policy, policy or {})
+            policy = parse(Policy, policy if policy is not None else {})
+        _check_command_id(command_id)
+        _check_origin(origin)
+        if not isinstance(prior_applications, int) or prior_applications < 0:
+            raise InvalidInput(
+                "prior_applications is a count.", "prior_applications 须为计数。", "prior"
+            )
+        if prior_applications >= policy.max_applications:
+            raise application_limit(policy.max_applications)
         record = CaseRecord(
             facts=facts,
             policy=policy,
             state=machine_graph().initial,
             case_type=facts.type,
+            requested_amount=facts.requested_amount,
+            buyer_reason=facts.buyer_reason,
             agreed_amount=facts.requested_amount,
-            now=facts.opened_at,
+            workflow_version=version,
+            prior_applications=prior_applications,
         )
-        case = cls(record)
-        CaseRules(Binding(record)).on_enter_state(CaseMachine.requested)
+        CaseRules(Binding(record, Command(facts.opened_at))).on_enter_state(CaseMachine.requested)
         data = facts.model_dump(mode="json")
         if policy != Policy():
             data["policy"] = policy.model_dump(mode="json", exclude_defaults=True)
-        case._log("open", Actor.buyer(facts.buyer_id), facts.opened_at, data, None, command_id)
+        note: dict[str, Any] = {"workflow_version": version}
+        if prior_applications:
+            note["prior_applications"] = prior_applications
+        case = cls(record, engine=engine)
+        opening = EventRecord(
+            seq=1,
+            event="open",
+            actor=Actor.buyer(facts.buyer_id),
+            at=facts.opened_at,
+            data=data,
+            state_before=None,
+            state_after=record.state,
+            command_id=command_id,
+            origin=origin,
+            note=note,
+            timer=record.timer,
+            entered=(record.state,),
+        )
+        case._append(opening)
         return case
-
-    @classmethod
-    def reopen(cls, opening: EventRecord) -> Case:
-        """The case opened again from its recorded ``open`` event (a log's first row)."""
-        facts = dict(opening.data)
-        policy = facts.pop("policy", None)
-        return cls.open(facts, policy=policy, command_id=opening.command_id)
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -131,13 +186,14 @@ class Case:
 
     @property
     def path(self) -> list[str]:
-        """Every state entered, in order, transient ones included."""
-        return list(self.record.path)
+        """Every state entered, in order, transient ones included (of the events held)."""
+        return [state for event in self._events for state in event.entered]
 
     @property
     def events(self) -> list[EventRecord]:
-        """Every recorded event: the opening, accepted commands and fired timers."""
-        return list(self.record.events)
+        """The recorded events held: all of them for a case built in memory or read from a
+        store; a store's case loaded for a command holds only the events it adds."""
+        return list(self._events)
 
     @property
     def liability(self) -> str | None:
@@ -182,61 +238,69 @@ class Case:
         *,
         actor: Actor,
         at: datetime | str,
+        data: Mapping[str, Any] | None = None,
         command_id: str | None = None,
-        **data: Any,
+        origin: str = "local",
+        inferred: bool = False,
     ) -> EventRecord:
-        """Apply one command and return its event record; raise :class:`AftersalesError` if refused.
+        """Apply one command and return its event record; raise :class:`AftersalesError` if
+        refused. ``data`` holds the event's own fields (spec section 3); ``origin`` says where
+        the event was learned, and ``inferred`` marks a platform event the caller deduced rather
+        than read (its note says ``inferred: true``).
 
-        A ``command_id`` seen before returns the first result and changes nothing.
+        A ``command_id`` seen before returns the first result and changes nothing when it names
+        the same command; for another actor, event or data it is ``conflict``.
         """
-        if command_id is not None and command_id in self.record.commands:
-            return self.recorded(self.record.commands[command_id])
-        when, payload = self._check_input(event, at, data)
+        when, payload = self._check_input(event, at, data, command_id, origin)
+        if inferred is not False and (inferred is not True or origin != "platform"):
+            raise InvalidInput(
+                "Only a platform event can be inferred.", "只有平台事件可以是推断的。", "inferred"
+            )
         self._check_actor(event, actor)
+        if command_id is not None:
+            first = self._recorded(command_id)
+            if first is not None:
+                return _same_command(first, event, actor, payload)
+        self._check_time(when)
         self.fire_due_timers(when)
-        return self._apply(event, actor, when, payload, command_id)
-
-    def recorded(self, seq: int) -> EventRecord:
-        """The event with sequence number ``seq``, from the events held in memory."""
-        for event in reversed(self.record.events):
-            if event.seq == seq:
-                return event
-        raise LookupError(f"event {seq} of case {self.case_id} is not loaded")
+        return self._apply(event, actor, when, payload, command_id, origin, inferred)
 
     def fire_due_timers(self, now: datetime | str) -> list[EventRecord]:
         """Fire, in due order, every timer due at or before ``now``, each at its due time."""
-        now = parse_time(now)
+        now = parse_time(now, "now")
         fired = []
         while self.record.timer is not None and self.record.timer.due <= now:
             due = self.record.timer.due
-            fired.append(self._apply("expire", Actor.system(), due, NoData(), None))
+            fired.append(self._apply("expire", Actor.system(), due, NoData(), None, "local"))
         return fired
 
     def allowed(
-        self, actor: Actor, *, at: datetime | str | None = None, **data: Any
+        self,
+        actor: Actor,
+        *,
+        at: datetime | str | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> dict[str, Verdict]:
         """For every event: would ``actor`` be allowed to send it now with ``data``, and why not.
 
         Runs the very same checks as :meth:`send` on a copy of the case.
         """
-        return {event: self.would(event, actor, at=at, **data) for event in EVENT_ROLES}
+        return {event: self.would(event, actor, at=at, data=data) for event in EVENT_ROLES}
 
     def would(
-        self, event: str, actor: Actor, *, at: datetime | str | None = None, **data: Any
+        self,
+        event: str,
+        actor: Actor,
+        *,
+        at: datetime | str | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> Verdict:
         """What one event would do now; fields of ``data`` the event does not take are ignored."""
-        return self._probe(event, actor, at, data)
-
-    def copy(self) -> Case:
-        """An independent copy of the case."""
-        return Case(copy.deepcopy(self.record))
-
-    # -- internals -------------------------------------------------------------------------
-    def _probe(
-        self, event: str, actor: Actor, at: datetime | str | None, data: Mapping[str, Any]
-    ) -> Verdict:
+        model = EVENT_DATA.get(event)
+        fields = {}
+        if model is not None and isinstance(data, Mapping):
+            fields = {k: v for k, v in data.items() if k in model.model_fields}
         probe = self.copy()
-        fields = {k: v for k, v in data.items() if k in EVENT_DATA[event].model_fields}
         when = at if at is not None else self.last_at
         risk: tuple[str, ...] | None = None  # judged only for a rejection the state allows
         try:
@@ -245,7 +309,7 @@ class Case:
                 if event in machine_graph().events_from(probe.state):
                     evidence = parse(RejectData, fields).evidence
                     risk = rejection_findings(probe.record, probe.state, evidence)
-            probe.send(event, actor=actor, at=when, **fields)
+            probe.send(event, actor=actor, at=when, data=fields)
         except AftersalesError as err:
             return Verdict(
                 event,
@@ -264,20 +328,33 @@ class Case:
             risk=risk or (),
         )
 
+    def copy(self) -> Case:
+        """An independent copy of the case (what-if questions are asked of one).
+
+        A shallow copy of the record is enough: every value it holds is immutable (frozen
+        facts, policy, negotiation, rejection, timer; tuples and frozensets), and the rules
+        only ever rebind its attributes.
+        """
+        return Case(copy.copy(self.record), self._events, engine=self._engine)
+
+    # -- internals -------------------------------------------------------------------------
     def _check_input(
-        self, event: str, at: datetime | str, data: Mapping[str, Any]
+        self,
+        event: str,
+        at: datetime | str,
+        data: Mapping[str, Any] | None,
+        command_id: str | None,
+        origin: str,
     ) -> tuple[datetime, Strict]:
-        if event not in EVENT_ROLES:
-            raise InvalidInput(f"Unknown event {event!r}.", f"未知事件 {event!r}。", "event")
-        when = parse_time(at)
-        if when < self.last_at:
+        if not isinstance(event, str) or event not in EVENT_ROLES:
             raise InvalidInput(
-                f"at {when.isoformat()} goes back before the case's last event at "
-                f"{self.last_at.isoformat()}.",
-                f"时间 {when.isoformat()} 早于本售后单上一事件的时间 {self.last_at.isoformat()}。",
-                "at",
+                f"Unknown event {event!r:.80}.", f"未知事件 {event!r:.80}。", "event"
             )
-        payload = parse(EVENT_DATA[event], data)
+        when = parse_time(at)
+        _check_command_id(command_id)
+        _check_origin(origin)
+        context = {"workflow_version": self.record.workflow_version}
+        payload = parse(EVENT_DATA[event], data if data is not None else {}, context)
         limit = self.record.policy.max_message_chars
         for name in TEXT_FIELDS:
             text = getattr(payload, name, None)
@@ -289,7 +366,26 @@ class Case:
                 )
         return when, payload
 
+    def _check_time(self, when: datetime) -> None:
+        if when < self.last_at:
+            raise InvalidInput(
+                f"at {when.isoformat()} goes back before the case's last event at "
+                f"{self.last_at.isoformat()}.",
+                f"时间 {when.isoformat()} 早于本售后单上一事件的时间 {self.last_at.isoformat()}。",
+                "at",
+            )
+
     def _check_actor(self, event: str, actor: Actor) -> None:
+        if (
+            not isinstance(actor, Actor)
+            or not isinstance(actor.role, str)
+            or not isinstance(actor.id, str | None)
+        ):
+            raise InvalidInput(
+                "actor must be an Actor such as Actor.merchant(shop_id).",
+                "actor 必须是 Actor,例如 Actor.merchant(shop_id)。",
+                "actor",
+            )
         role = EVENT_ROLES[event]
         if actor.role != role:
             raise PermissionDenied(
@@ -300,41 +396,34 @@ class Case:
         party = {"merchant": self.record.facts.shop_id, "buyer": self.record.facts.buyer_id}
         if role in party and actor.id != party[role]:
             raise PermissionDenied(
-                f"{role} {actor.id!r} is not a party to case {self.case_id}.",
-                f"{role} {actor.id!r} 不是售后单 {self.case_id} 的当事方。",
+                f"{role} {actor.id!r:.80} is not a party to case {self.case_id}.",
+                f"{role} {actor.id!r:.80} 不是售后单 {self.case_id} 的当事方。",
                 "actor",
             )
 
-    def _apply(
-        self, event: str, actor: Actor, at: datetime, payload: Strict, command_id: str | None
-    ) -> EventRecord:
-        record = self.record
-        before = record.state
-        if event not in machine_graph().events_from(before):
-            raise not_allowed(event, before)
-        saved = record.now, record.note
-        record.now, record.note = at, {}
-        try:
-            machine_for(record).send(event, payload=payload)
-        except BaseException as exc:
-            # Guards run before any action, so only the command's clock needs restoring.
-            record.now, record.note = saved
-            if isinstance(exc, EngineNotAllowed):  # pragma: no cover - routings end in fallbacks
-                raise not_allowed(event, before) from exc
-            raise
-        data = payload.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-        return self._log(event, actor, at, data, before, command_id)
+    def _recorded(self, command_id: str) -> EventRecord | None:
+        if self._lookup is not None:
+            return self._lookup(command_id)
+        for event in self._events:
+            if event.command_id == command_id:
+                return event
+        return None
 
-    def _log(
+    def _apply(
         self,
         event: str,
         actor: Actor,
         at: datetime,
-        data: dict[str, Any],
-        before: str | None,
+        payload: Strict,
         command_id: str | None,
+        origin: str,
+        inferred: bool = False,
     ) -> EventRecord:
         record = self.record
+        before = record.state
+        command = Command(at, origin, {"inferred": True} if inferred else {})
+        entered = self._run(record, event, payload, command)
+        data = payload.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
         entry = EventRecord(
             seq=record.next_seq,
             event=event,
@@ -344,22 +433,55 @@ class Case:
             state_before=before,
             state_after=record.state,
             command_id=command_id,
-            note=dict(record.note),
+            origin=origin,
+            note=command.note,
             timer=record.timer,
+            entered=tuple(entered),
         )
-        record.events.append(entry)
-        record.seq, record.last_at = entry.seq, at
-        if command_id is not None:
-            record.commands[command_id] = entry.seq
+        self._append(entry)
         return entry
+
+    def _append(self, entry: EventRecord) -> None:
+        self._events.append(entry)
+        self.record.seq, self.record.last_at = entry.seq, entry.at
+
+
+def _check_command_id(command_id: object) -> None:
+    if command_id is not None:
+        parse(_CommandId, {"command_id": command_id})
+
+
+def _check_origin(origin: object) -> None:
+    if origin not in Origin.__members__:
+        raise InvalidInput(
+            "origin is local or platform.", "origin 只能是 local 或 platform。", "origin"
+        )
+
+
+class _CommandId(Strict):
+    command_id: Id
+
+
+def _same_command(first: EventRecord, event: str, actor: Actor, payload: Strict) -> EventRecord:
+    """The first result of a repeated command, or ``conflict`` if the id names another one."""
+    data = payload.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    if (first.event, first.actor, first.data) == (event, actor, data):
+        return first
+    raise Conflict(
+        f"command_id {first.command_id!r} was used for another command (event {first.seq}: "
+        f"{first.event}); use a new id for a new command.",
+        f"command_id {first.command_id!r} 已用于另一条指令(事件 {first.seq}:{first.event}),"
+        "新指令请使用新的 command_id。",
+        "command_id",
+    )
 
 
 def open_case(
-    facts: CaseFacts | Mapping[str, Any] | None = None,
+    facts: CaseFacts | Mapping[str, Any],
     *,
     policy: Policy | Mapping[str, Any] | None = None,
     command_id: str | None = None,
-    **fields: Any,
+    origin: str = "local",
 ) -> Case:
     """Open an after-sales case in memory; see :meth:`Case.open`."""
-    return Case.open(facts, policy=policy, command_id=command_id, **fields)
+    return Case.open(facts, policy=policy, command_id=command_id, origin=origin)

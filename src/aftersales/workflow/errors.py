@@ -8,8 +8,10 @@
     ├── EvidenceRequired        evidence_required
     ├── InvalidAmount           invalid_amount
     ├── NegotiationRequired     negotiation_required
+    ├── LimitReached            limit_reached
     ├── NotFound                not_found
     ├── Conflict                conflict
+    ├── PlatformError           platform_error (WeChat refused an outbound call)
     └── StorageUnavailable      storage_unavailable (not a refusal: the database failed)
 
 Every refusal carries the stable ``code``, a Chinese and an English message, and the offending
@@ -87,6 +89,12 @@ class NegotiationRequired(AftersalesError):
     code = "negotiation_required"
 
 
+class LimitReached(AftersalesError):
+    """The platform's limit of applications per product line of an order is reached."""
+
+    code = "limit_reached"
+
+
 class NotFound(AftersalesError):
     """No case has this id."""
 
@@ -94,9 +102,35 @@ class NotFound(AftersalesError):
 
 
 class Conflict(AftersalesError):
-    """Another writer changed the case first, or a case id is taken."""
+    """Another writer changed the case first, a case id is taken, or a ``command_id`` is reused
+    for another command."""
 
     code = "conflict"
+
+
+class PlatformError(AftersalesError):
+    """WeChat answered an outbound call with an error; ``retryable`` says whether to try again."""
+
+    code = "platform_error"
+
+    def __init__(
+        self,
+        message_en: str,
+        message_zh: str,
+        field: str | None = None,
+        *,
+        errcode: int,
+        errmsg: str = "",
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(message_en, message_zh, field)
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.retryable = retryable
+
+    def to_dict(self) -> dict[str, Any]:
+        """The refusal as plain data, with the platform's errcode."""
+        return {**super().to_dict(), "errcode": self.errcode, "retryable": self.retryable}
 
 
 class StorageUnavailable(AftersalesError):
@@ -115,9 +149,11 @@ ERROR_CLASSES: dict[str, type[AftersalesError]] = {
         EvidenceRequired,
         InvalidAmount,
         NegotiationRequired,
+        LimitReached,
         NotFound,
         Conflict,
+        PlatformError,
         StorageUnavailable,
     )
 }
-"""Every stable code of spec section 8 and its class."""
+"""Every stable code of spec sections 8 and 11 and its class."""

@@ -11,6 +11,9 @@ from functools import cache, cached_property
 
 from .machine import CaseMachine
 
+LEGACY_CONDS = frozenset({"follows_contract_v1"})
+"""Conditions that keep an earlier contract's behaviour for the cases opened under it."""
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -27,6 +30,11 @@ class Edge:
     def is_self(self) -> bool:
         """The transition stays in its state."""
         return self.source == self.target
+
+    @property
+    def legacy(self) -> bool:
+        """Taken only by cases opened under an earlier contract version."""
+        return any(cond in LEGACY_CONDS for cond in self.conds)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,11 @@ class Graph:
             if edge.event:
                 found.setdefault(edge.source, set()).add(edge.event)
         return {state: frozenset(events) for state, events in found.items()}
+
+    @property
+    def current_edges(self) -> tuple[Edge, ...]:
+        """The edges a case opened now can take (no earlier contract's)."""
+        return tuple(edge for edge in self.edges if not edge.legacy)
 
     @property
     def events(self) -> tuple[str, ...]:

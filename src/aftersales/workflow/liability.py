@@ -1,4 +1,4 @@
-"""Rejection defensibility (spec section 5) and the liability assessment, 判责 (section 6)."""
+"""Rejection defensibility (spec section 5) and the liability assessment, 判责 (sections 6, 11)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from .inputs import Evidence
+from .inputs import Evidence, is_media_kind
 from .reasons import catalog
-from .record import CaseRecord, Rejection
-from .vocabulary import Label
+from .record import CaseRecord
+from .vocabulary import SPECIAL_CATEGORIES, Label
 
 FOLLOWS_NEGOTIATION: Final = frozenset(
     {"buyer_declined", "buyer_timed_out", "evidence_supplied", "awaiting_receipt"}
@@ -48,18 +48,18 @@ class EvidenceNeed:
     groups: tuple[tuple[str, ...], ...]
     label: Label
 
-    def met_by(self, evidence: Iterable[Evidence]) -> bool:
-        """Whether ``evidence`` covers every group."""
-        items = list(evidence)
-        return all(any(_matches(item, kind) for item in items for kind in g) for g in self.groups)
+    def met_by(self, kinds: Iterable[str]) -> bool:
+        """Whether evidence of ``kinds`` covers every group."""
+        have = set(kinds)
+        return all(any(_matches(have, kind) for kind in group) for group in self.groups)
 
 
-def _matches(item: Evidence, kind: str) -> bool:
+def _matches(have: set[str], kind: str) -> bool:
     if kind == "any":
-        return True
+        return bool(have)
     if kind == "media":
-        return item.is_media
-    return item.kind == kind
+        return any(is_media_kind(k) for k in have)
+    return kind in have
 
 
 def evidence_need(record: CaseRecord, from_state: str) -> EvidenceNeed:
@@ -83,13 +83,30 @@ def evidence_need(record: CaseRecord, from_state: str) -> EvidenceNeed:
     return EvidenceNeed((("any",),), Label("至少一项凭证", "at least one evidence item"))
 
 
+def is_special_goods(record: CaseRecord) -> bool:
+    """Virtual, fresh, plants or custom goods, or goods without seven-day no-reason return."""
+    facts = record.facts
+    return facts.category in SPECIAL_CATEGORIES or facts.seven_day_return != "supported"
+
+
+def counts_as_direct(record: CaseRecord, from_state: str) -> bool:
+    """Whether a rejection from ``from_state`` is judged as a direct rejection (rule R1).
+
+    Under policy ``direct_rejection_scope`` ``special_goods`` only special goods are; a direct
+    rejection of other goods is judged by its evidence alone.
+    """
+    if from_state in FOLLOWS_NEGOTIATION:
+        return False
+    return record.policy.direct_rejection_scope == "all" or is_special_goods(record)
+
+
 def rejection_findings(
     record: CaseRecord, from_state: str, evidence: Iterable[Evidence]
 ) -> tuple[str, ...]:
     """The liability rules a rejection from ``from_state`` with ``evidence`` would break."""
-    if from_state not in FOLLOWS_NEGOTIATION:
+    if counts_as_direct(record, from_state):
         return ("R1_direct_rejection",)
-    pool = [*evidence, *(e for n in record.negotiations for e in n.evidence)]
+    pool = {item.kind for item in evidence} | record.negotiation_evidence
     if not evidence_need(record, from_state).met_by(pool):
         return ("R2_missing_evidence",)
     return ()
@@ -113,8 +130,12 @@ class Assessment:
 
 
 def assess(record: CaseRecord) -> Assessment:
-    """Judge the case by rules R1 to R4 (section 6)."""
-    rules = list(_rejection_rules(record.rejection))
+    """Judge the case's standing rejection and its intervention by rules R1 to R4 (section 6).
+
+    Contract v2: evidence the merchant submitted to the platform counts towards the rejection's
+    evidence, so it can cure R2 (never R1); R3 stands once a demand for evidence lapsed.
+    """
+    rules = list(_rejection_rules(record))
     if record.evidence_missed:
         rules.append("R3_evidence_timeout")
     if rules:
@@ -122,10 +143,21 @@ def assess(record: CaseRecord) -> Assessment:
     return Assessment("buyer", ("R4_defensible",))
 
 
-def _rejection_rules(rejection: Rejection | None) -> tuple[str, ...]:
-    return rejection.findings if rejection is not None else ()
+def _rejection_rules(record: CaseRecord) -> tuple[str, ...]:
+    rejection = record.rejection
+    if rejection is None:
+        return ()
+    if "R2_missing_evidence" in rejection.findings and record.follows(2):
+        pool = (
+            {item.kind for item in rejection.evidence}
+            | record.negotiation_evidence
+            | record.merchant_evidence
+        )
+        if evidence_need(record, rejection.from_state).met_by(pool):
+            return tuple(rule for rule in rejection.findings if rule != "R2_missing_evidence")
+    return rejection.findings
 
 
 def can_assess(record: CaseRecord) -> bool:
     """Assessment applies to a case that was rejected or is or was under intervention."""
-    return record.rejection is not None or "platform_intervention" in record.path
+    return record.rejection is not None or record.intervened

@@ -1,17 +1,24 @@
-"""The after-sales case machine (spec sections 2 and 3). It only declares.
+"""The after-sales case machine (spec sections 2, 3 and 11). It only declares.
 
 States, events and which guard decides each transition are here; the guards and actions are
 implemented in :mod:`aftersales.workflow.rules`. Guards named in ``validators`` raise the spec's
 error codes; guards named in ``cond`` only route between alternatives, the last of which is an
-unguarded fallback. Everything else (diagrams, path enumeration, "what would happen") reads this
-class.
+unguarded fallback. Everything else (the compiled dispatch table, diagrams, path enumeration,
+"what would happen") reads this class.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from statemachine import State, StateChart
 
 from .record import Binding
+
+
+def _moves_deadline(state: State) -> Any:
+    """The platform moves the due time of the timer running in ``state``; nothing else."""
+    return state.to.itself(internal=True, validators="is_valid_deadline")  # type: ignore[no-untyped-call]
 
 
 class CaseMachine(StateChart[Binding]):
@@ -24,13 +31,16 @@ class CaseMachine(StateChart[Binding]):
     enable_self_transition_entries = False
 
     requested = State(value="requested", initial=True)
+    intercepting = State(value="intercepting")
     negotiating = State(value="negotiating")
     buyer_accepted = State(value="buyer_accepted")
     buyer_declined = State(value="buyer_declined")
     buyer_timed_out = State(value="buyer_timed_out")
     evidence_supplied = State(value="evidence_supplied")
     awaiting_return = State(value="awaiting_return")
+    return_lapsed = State(value="return_lapsed")
     awaiting_receipt = State(value="awaiting_receipt")
+    exchange_shipped = State(value="exchange_shipped")
     refunding = State(value="refunding")
     refund_failed_state = State(value="refund_failed")
     rejected = State(value="rejected")
@@ -38,6 +48,7 @@ class CaseMachine(StateChart[Binding]):
     cancelled = State(value="cancelled", final=True)
     refunded = State(value="refunded", final=True)
     partially_refunded = State(value="partially_refunded", final=True)
+    exchanged = State(value="exchanged", final=True)
     closed = State(value="closed", final=True)
 
     # -- merchant -------------------------------------------------------------------------
@@ -59,7 +70,9 @@ class CaseMachine(StateChart[Binding]):
         awaiting_receipt,
         validators="is_rejection_permitted",
     )
-    confirm_receipt = awaiting_receipt.to(refunding)
+    confirm_receipt = awaiting_receipt.to(refunding, validators="is_not_exchange")
+    reship = awaiting_receipt.to(exchange_shipped, validators="is_exchange")
+    intercept = requested.to(intercepting, validators="can_intercept")
     submit_evidence = platform_intervention.to.itself(  # type: ignore[no-untyped-call]
         internal=True, validators="has_evidence"
     )
@@ -71,25 +84,38 @@ class CaseMachine(StateChart[Binding]):
     accept = negotiating.to(buyer_accepted, validators="is_not_evidence_request")
     # buyer_accepted is transient: eventless transitions resolve it at once.
     buyer_accepted.to(cancelled, cond="accepted_invite_cancel")
-    buyer_accepted.to(refunding, cond="accepted_refund")
+    buyer_accepted.to(refunding, cond="is_refund_case")
     buyer_accepted.to(awaiting_return)
     decline = negotiating.to(buyer_declined)
     supply_evidence = negotiating.to(
         evidence_supplied, validators=["is_evidence_request", "has_evidence"]
     )
     ship_return = awaiting_return.to(awaiting_receipt)
+    confirm_exchange = exchange_shipped.to(exchanged)
+    # An external transition, also from ``requested`` itself: the request is entered afresh
+    # and the merchant's timer restarts.
+    modify = requested.from_(
+        requested,
+        buyer_declined,
+        buyer_timed_out,
+        evidence_supplied,
+        rejected,
+        validators=["is_within_application_limit", "is_valid_modification"],
+    )
     withdraw = cancelled.from_(
         requested,
+        intercepting,
         negotiating,
         buyer_declined,
         buyer_timed_out,
         evidence_supplied,
         awaiting_return,
+        return_lapsed,
         awaiting_receipt,
         rejected,
         platform_intervention,
     )
-    escalate = rejected.to(platform_intervention)
+    escalate = platform_intervention.from_(rejected, return_lapsed)
 
     # -- platform -------------------------------------------------------------------------
     intervene = platform_intervention.from_(
@@ -99,17 +125,48 @@ class CaseMachine(StateChart[Binding]):
         internal=True, validators="is_valid_due"
     )
     rule = platform_intervention.to(
-        refunding, validators="is_valid_ruling", cond="ruling_favours_buyer"
+        refunding, validators="is_valid_ruling", cond="ruling_refunds"
     ) | platform_intervention.to(closed, validators="is_valid_ruling")
+    close = closed.from_(
+        requested,
+        intercepting,
+        negotiating,
+        buyer_declined,
+        buyer_timed_out,
+        evidence_supplied,
+        awaiting_return,
+        return_lapsed,
+        awaiting_receipt,
+        exchange_shipped,
+        refunding,
+        refund_failed_state,
+        rejected,
+        platform_intervention,
+    )
+    # The platform's clock wins: a deadline it gives replaces the running timer's due time.
+    set_deadline = (
+        _moves_deadline(requested)
+        | _moves_deadline(intercepting)
+        | _moves_deadline(negotiating)
+        | _moves_deadline(buyer_declined)
+        | _moves_deadline(buyer_timed_out)
+        | _moves_deadline(evidence_supplied)
+        | _moves_deadline(awaiting_return)
+        | _moves_deadline(return_lapsed)
+        | _moves_deadline(awaiting_receipt)
+        | _moves_deadline(exchange_shipped)
+        | _moves_deadline(rejected)
+        | _moves_deadline(platform_intervention)
+    )
 
-    # -- system: timers and payment ---------------------------------------------------------
+    # -- system: timers, carrier and payment -------------------------------------------------
     expire = (
         refunding.from_(
             requested,
             buyer_declined,
             buyer_timed_out,
             evidence_supplied,
-            validators="has_running_timer",
+            validators="is_timer_due",
             cond="is_refund_case",
         )
         | awaiting_return.from_(
@@ -117,16 +174,23 @@ class CaseMachine(StateChart[Binding]):
             buyer_declined,
             buyer_timed_out,
             evidence_supplied,
-            validators="has_running_timer",
+            validators="is_timer_due",
         )
-        | negotiating.to(buyer_timed_out, validators="has_running_timer")
-        | awaiting_return.to(cancelled, validators="has_running_timer")
-        | awaiting_receipt.to(refunding, validators="has_running_timer")
-        | rejected.to(closed, validators="has_running_timer")
+        | intercepting.to(requested, validators="is_timer_due")
+        | negotiating.to(buyer_timed_out, validators="is_timer_due")
+        # Contract v1 cancelled a lapsed return at once; cases opened under it still do.
+        | awaiting_return.to(cancelled, validators="is_timer_due", cond="follows_contract_v1")
+        | awaiting_return.to(return_lapsed, validators="is_timer_due")
+        | return_lapsed.to(cancelled, validators="is_timer_due")
+        | awaiting_receipt.to(refunding, validators="is_timer_due")
+        | exchange_shipped.to(exchanged, validators="is_timer_due")
+        | rejected.to(closed, validators="is_timer_due")
         | platform_intervention.to.itself(  # type: ignore[no-untyped-call]
-            internal=True, validators="has_running_timer"
+            internal=True, validators="is_timer_due"
         )
     )
+    intercept_succeeded = intercepting.to(refunding)
+    intercept_failed = intercepting.to(requested)
     refund_succeeded = refunding.to(partially_refunded, cond="is_partial_refund") | refunding.to(
         refunded
     )

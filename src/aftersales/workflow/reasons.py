@@ -10,7 +10,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-from .inputs import CaseFacts
+from .inputs import PERSONAL_REASONS, CaseFacts
 
 
 @dataclass(frozen=True)
@@ -21,20 +21,40 @@ class Requirements:
     seven_day_return_not: str | None = None
     shipped: bool = False
     amount_below_requested: bool = False
+    before_receipt_or_personal: bool = False
+    """Contract v2: shipped, and either not yet received or for a personal reason."""
+    used_if_until_used: bool = False
+    """Contract v2: goods returnable only until used must have been used."""
 
-    def unmet(self, facts: CaseFacts) -> str | None:
-        """The first requirement the case does not meet, in words, or ``None``."""
+    def unmet(self, facts: CaseFacts, buyer_reason: str, version: int) -> str | None:
+        """The first requirement the case does not meet, in words, or ``None``.
+
+        ``buyer_reason`` is the buyer's reason now (a ``modify`` may change it); the contract v2
+        requirements apply to cases opened under ``version`` 2 or later.
+        """
         if self.category and facts.category not in self.category:
             return f"category {' or '.join(self.category)}"
         if self.seven_day_return_not and facts.seven_day_return == self.seven_day_return_not:
             return f"seven_day_return other than {self.seven_day_return_not}"
         if self.shipped and not facts.shipped:
             return "shipped goods"
+        if version < 2:
+            return None
+        if self.before_receipt_or_personal and not (
+            facts.shipped and (not facts.received or buyer_reason in PERSONAL_REASONS)
+        ):
+            return "goods shipped and not yet received, or a personal reason (no_reason, other)"
+        if (
+            self.used_if_until_used
+            and facts.seven_day_return == "supported_until_used"
+            and not facts.used
+        ):
+            return "used goods (used: true) when the return holds only until used"
         return None
 
-    def amount_unmet(self, facts: CaseFacts, amount: int | None) -> bool:
+    def amount_unmet(self, requested_amount: int, amount: int | None) -> bool:
         """Whether the reason's own amount rule fails for ``amount``."""
-        return self.amount_below_requested and (amount is None or amount >= facts.requested_amount)
+        return self.amount_below_requested and (amount is None or amount >= requested_amount)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""The state of one case as plain data: what the machine reads and writes (its model)."""
+"""The state of one case as plain data: what the machine reads and writes (its model).
+
+A :class:`CaseRecord` holds only what the rules need, so its size does not grow with the number
+of commands: the log (the :class:`EventRecord` list) keeps the rest.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from .inputs import CaseFacts, Evidence, Policy
+from .vocabulary import WORKFLOW_VERSION
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class Timer:
 
 @dataclass(frozen=True)
 class Negotiation:
-    """One negotiation the merchant sent (售后协商)."""
+    """The negotiation the merchant sent last (售后协商)."""
 
     seq: int
     at: datetime
@@ -66,7 +71,7 @@ class Negotiation:
 
 @dataclass(frozen=True)
 class Rejection:
-    """The merchant's rejection and how section 5 judged it."""
+    """The merchant's standing rejection and how section 5 judged it when it was made."""
 
     seq: int
     at: datetime
@@ -98,28 +103,49 @@ class EventRecord:
     state_before: str | None
     state_after: str
     command_id: str | None = None
+    origin: str = "local"
+    """``local`` (a command sent through this library) or ``platform`` (learned from WeChat)."""
     note: dict[str, Any] = field(default_factory=dict)
     """What the workflow decided beyond the state: findings, assessment, amounts."""
     timer: Timer | None = None
     """The timer running after the event, so stores can keep durable timer rows."""
+    entered: tuple[str, ...] = ()
+    """The states the event entered, in order: transient ones included, none for an event
+    that stays where it is."""
 
 
 @dataclass
 class CaseRecord:
-    """Everything the workflow knows about one case. The machine's model."""
+    """Everything the workflow knows about one case now: the machine's model.
+
+    Every value is immutable and the rules only rebind attributes, so ``copy.copy`` makes an
+    independent copy.
+    """
 
     facts: CaseFacts
     policy: Policy
     state: str
     case_type: str
+    requested_amount: int
+    buyer_reason: str
     agreed_amount: int
-    now: datetime
-    negotiations: list[Negotiation] = field(default_factory=list)
+    workflow_version: int = WORKFLOW_VERSION
+    """The contract version the case was opened under; it keeps that behaviour for life."""
+    applications: int = 1
+    """Applications of this case: its opening and each ``modify``."""
+    prior_applications: int = 0
+    """Applications of earlier cases of the same product line (a store counts them)."""
+    negotiation_count: int = 0
+    last_negotiation: Negotiation | None = None
+    negotiation_evidence: frozenset[str] = frozenset()
+    """The evidence kinds the merchant's negotiations carried, all of them together."""
     rejection: Rejection | None = None
     timer: Timer | None = None
+    intervened: bool = False
     evidence_demanded: bool = False
     evidence_missed: bool = False
-    merchant_evidence: list[Evidence] = field(default_factory=list)
+    merchant_evidence: frozenset[str] = frozenset()
+    """The evidence kinds the merchant submitted to the platform during an intervention."""
     seq: int = 0
     """The sequence number of the last recorded event: the case's version."""
     last_at: datetime | None = None
@@ -128,34 +154,41 @@ class CaseRecord:
     refund_amount: int | None = None
     liability: str | None = None
     liability_rules: tuple[str, ...] = ()
-    path: list[str] = field(default_factory=list)
-    events: list[EventRecord] = field(default_factory=list)
-    """The recorded events held in memory: all of them for a case built in memory; a store
-    loads them only when asked (snapshots leave them out, the log has them)."""
-    commands: dict[str, int] = field(default_factory=dict)
-    note: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def last_negotiation(self) -> Negotiation | None:
-        """The negotiation the buyer is answering, or answered last."""
-        return self.negotiations[-1] if self.negotiations else None
 
     @property
     def next_seq(self) -> int:
         """The sequence number the next event gets."""
         return self.seq + 1
 
+    def follows(self, version: int) -> bool:
+        """Whether the case was opened under contract ``version`` or later: the gate for a
+        rule whose behaviour changed in that version."""
+        return self.workflow_version >= version
+
+    @property
+    def application_count(self) -> int:
+        """Applications made for the case's product line, this case's included."""
+        return self.prior_applications + self.applications
+
+
+@dataclass
+class Command:
+    """What the command being applied brings besides its data: its time, where it came from, and
+    the note its event record will carry. Never part of the record."""
+
+    at: datetime
+    origin: str = "local"
+    note: dict[str, Any] = field(default_factory=dict)
+
 
 class Binding:
-    """The machine's model: the case record the machine works on now.
+    """The machine's model: the case record the machine works on now, and the command applying
+    to it (python-statemachine hands an event's own arguments to the transition it triggers,
+    not to the eventless ones that follow, so the command's context lives here)."""
 
-    Building a machine costs far more than sending it an event, so one machine serves many
-    cases in turn (see :func:`aftersales.workflow.case.machine_for`) and is pointed at each
-    case's record through this slot.
-    """
-
-    def __init__(self, record: CaseRecord | None = None) -> None:
+    def __init__(self, record: CaseRecord | None = None, command: Command | None = None) -> None:
         self.record: CaseRecord | None = record
+        self.command: Command | None = command
 
     @property
     def state(self) -> str | None:

@@ -1,12 +1,14 @@
 """The guards and actions the machine names, bound to one case record.
 
 Guards are side-effect free: validators raise the spec's error codes, conditions return a bool.
-Actions change the record; they run only after every guard of the command has passed.
+Actions change the record; they run only after every guard of the command has passed. A
+callback takes the event's data as ``payload`` and the transition's ``source``, ``target`` or
+``state`` by name; the command's time, origin and note come from the binding.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .errors import (
@@ -14,19 +16,23 @@ from .errors import (
     InvalidAmount,
     InvalidInput,
     InvalidReason,
+    LimitReached,
     NegotiationRequired,
     TransitionNotAllowed,
 )
 from .inputs import (
+    DeadlineData,
     DemandEvidenceData,
     EvidenceData,
+    ModifyData,
     NegotiateData,
     RejectData,
     RuleData,
+    check_request,
 )
-from .liability import Assessment, assess, evidence_need, rejection_findings
+from .liability import assess, evidence_need, rejection_findings
 from .reasons import Reason, catalog
-from .record import Binding, CaseRecord, Negotiation, Rejection, Timer
+from .record import Binding, CaseRecord, Command, Negotiation, Rejection, Timer
 from .vocabulary import STATE_LABELS, STATE_TIMERS
 
 
@@ -53,44 +59,113 @@ class CaseRules:
         assert record is not None
         return record
 
+    @property
+    def command(self) -> Command:
+        """The command being applied."""
+        command = self.binding.command
+        assert command is not None
+        return command
+
     # -- conditions (routing) ----------------------------------------------------------------
     def is_refund_case(self) -> bool:
         """The case is (now) a refund-only case."""
         return self.record.case_type == "refund"
 
     def is_partial_refund(self) -> bool:
-        """The refund under way pays less than the buyer asked for."""
+        """The refund under way pays less than the buyer asks for."""
         due = self.record.refund_due
-        return due is not None and due < self.record.facts.requested_amount
+        return due is not None and due < self.record.requested_amount
 
     def accepted_invite_cancel(self) -> bool:
         """The buyer accepted an invitation to cancel."""
         last = self.record.last_negotiation
         return last is not None and last.negotiation_type == "invite_cancel"
 
-    def accepted_refund(self) -> bool:
-        """The buyer accepted a modified request that ends as refund-only."""
-        return self.record.case_type == "refund"
+    def ruling_refunds(self, payload: RuleData) -> bool:
+        """The ruling moves money: the merchant or both are liable, or none with an amount."""
+        liable = _ruled(payload, self.record)
+        return liable in ("merchant", "both") or (liable == "none" and payload.amount is not None)
 
-    def ruling_favours_buyer(self, payload: RuleData) -> bool:
-        """The platform's explicit outcome, or else the assessment, favours the buyer."""
-        return _outcome(payload, assess(self.record)) == "buyer"
+    def follows_contract_v1(self) -> bool:
+        """The case was opened under contract v1 and keeps its behaviour."""
+        return not self.record.follows(2)
 
     # -- validators (refusals with codes) --------------------------------------------------
-    def has_running_timer(self) -> None:
-        """A timer can expire only while one runs."""
-        if self.record.timer is None:
+    def is_timer_due(self) -> None:
+        """A timer expires once due; the platform may say it expired earlier (its clock wins)."""
+        timer, command = self.record.timer, self.command
+        if timer is None:
             raise not_allowed("expire", self.record.state, "no timer is running", "没有计时器")
+        if timer.due > command.at and command.origin != "platform":
+            raise not_allowed(
+                "expire",
+                self.record.state,
+                f"the {timer.kind} timer is due only at {timer.due.isoformat()}",
+                f"计时器要到 {timer.due.isoformat()} 才到期",
+            )
+
+    def is_valid_deadline(self, payload: DeadlineData) -> None:
+        """A deadline moves a running timer to a time after the command."""
+        if self.record.timer is None:
+            raise not_allowed(
+                "set_deadline", self.record.state, "no timer is running", "没有计时器"
+            )
+        if payload.due <= self.command.at:
+            raise InvalidInput(
+                "due must lie after the command's time.", "截止时间必须晚于当前时间。", "due"
+            )
 
     def is_within_negotiation_limit(self) -> None:
         """Policy ``max_negotiations`` is not yet reached."""
         limit = self.record.policy.max_negotiations
-        if limit is not None and len(self.record.negotiations) >= limit:
+        if limit is not None and self.record.negotiation_count >= limit:
             raise not_allowed(
                 "negotiate",
                 self.record.state,
                 f"the limit of {limit} negotiations is reached",
                 f"协商次数已达上限 {limit} 次",
+            )
+
+    def is_within_application_limit(self) -> None:
+        """Policy ``max_applications``: the platform's applications per product line."""
+        limit = self.record.policy.max_applications
+        if self.record.application_count >= limit:
+            raise application_limit(limit)
+
+    def is_valid_modification(self, payload: ModifyData) -> None:
+        """A changed type and amount follow the rules of opening a case."""
+        record = self.record
+        check_request(
+            record.facts,
+            payload.type or record.case_type,
+            payload.requested_amount or record.requested_amount,
+            type_field="type",
+        )
+
+    def can_intercept(self) -> None:
+        """Only a refund of goods shipped and not yet received can be intercepted."""
+        record = self.record
+        if record.case_type != "refund" or not record.facts.shipped or record.facts.received:
+            raise not_allowed(
+                "intercept",
+                record.state,
+                "only a refund of goods shipped and not yet received can be intercepted",
+                "只有已发货且买家未收货的仅退款售后可以拦截",
+            )
+
+    def is_exchange(self) -> None:
+        """The replacement is shipped only for an exchange."""
+        if self.record.case_type != "exchange":
+            raise not_allowed("reship", self.record.state, "the case is not an exchange", "非换货")
+
+    def is_not_exchange(self) -> None:
+        """An exchange is answered by shipping the replacement, not by a refund."""
+        if self.record.case_type == "exchange":
+            raise not_allowed(
+                "confirm_receipt",
+                self.record.state,
+                "an exchange is completed with reship",
+                "换货需发出换货商品",
             )
 
     def is_not_evidence_request(self) -> None:
@@ -133,13 +208,32 @@ class CaseRules:
             )
 
     def is_valid_ruling(self, payload: RuleData) -> None:
-        """A ruling's amount lies within what was paid."""
-        if payload.amount is not None:
-            self._check_amount(payload.amount)
+        """A ruling's amount lies within what was paid; holding both liable refunds part of the
+        request; holding the buyer liable refunds nothing."""
+        record = self.record
+        if payload.amount is None:
+            return
+        self._check_amount(payload.amount)
+        liable = _ruled(payload, record)
+        if liable == "both" and payload.amount >= record.requested_amount:
+            raise InvalidAmount(
+                f"A ruling that holds both parties liable refunds part of the request: below "
+                f"{record.requested_amount} fen, got {payload.amount}.",
+                f"双方责任的判决只退部分款项:须低于申请金额 {record.requested_amount} 分,"
+                f"收到 {payload.amount}。",
+                "amount",
+            )
+        if liable == "buyer" and record.follows(2):
+            raise InvalidInput(
+                "The assessment holds the buyer liable: such a ruling refunds nothing; give "
+                "liability none with the amount to refund without fault.",
+                "判责结果为买家责任,不退款;如需无责退款,请以 liability none 并给出金额。",
+                "amount",
+            )
 
     def is_valid_due(self, payload: DemandEvidenceData) -> None:
         """A platform's evidence deadline lies after the demand."""
-        if self._evidence_due(payload) <= self.record.now:
+        if self._evidence_due(payload) <= self.command.at:
             raise InvalidInput(
                 "due must lie after the command's time.", "举证截止时间必须晚于当前时间。", "due"
             )
@@ -155,21 +249,21 @@ class CaseRules:
             )
         if payload.amount is not None:
             self._check_amount(payload.amount)
-        if reason.requires.amount_unmet(self.record.facts, payload.amount):
+        requested = self.record.requested_amount
+        if reason.requires.amount_unmet(requested, payload.amount):
             raise InvalidAmount(
-                f"Reason {reason.key} needs an amount below the requested "
-                f"{self.record.facts.requested_amount} fen.",
-                f"「{reason.label_zh}」的金额必须低于申请金额 "
-                f"{self.record.facts.requested_amount} 分。",
+                f"Reason {reason.key} needs an amount below the requested {requested} fen.",
+                f"「{reason.label_zh}」的金额必须低于申请金额 {requested} 分。",
                 "amount",
             )
         self._check_new_type(payload, reason)
 
-    def is_rejection_permitted(self, payload: RejectData) -> None:
+    def is_rejection_permitted(self, payload: RejectData, source: Any) -> None:
         """Under policy ``forbid`` a non-defensible rejection is refused, as the platform does."""
-        if self.record.policy.direct_rejection != "forbid":
+        record = self.record
+        if record.policy.direct_rejection != "forbid":
             return
-        findings = rejection_findings(self.record, self.record.state, payload.evidence)
+        findings = rejection_findings(record, source.value, payload.evidence)
         if "R1_direct_rejection" in findings:
             raise NegotiationRequired(
                 "A direct rejection is not allowed: negotiate first, and reject only after the "
@@ -179,7 +273,7 @@ class CaseRules:
                 "event",
             )
         if findings:
-            need = evidence_need(self.record, self.record.state)
+            need = evidence_need(record, source.value)
             raise EvidenceRequired(
                 f"The rejection needs {need.label.en}.",
                 f"拒绝需要提供:{need.label.zh}。",
@@ -188,90 +282,112 @@ class CaseRules:
 
     # -- actions ---------------------------------------------------------------------------
     def on_enter_state(self, state: Any) -> None:
-        """Entering a state records it in the path and starts its timer afresh."""
-        record = self.record
-        record.path.append(state.value)
+        """Entering a state starts its timer afresh."""
+        record, at = self.record, self.command.at
         kind = STATE_TIMERS.get(state.value)
-        record.timer = (
-            Timer(kind, record.now + record.policy.duration(kind), state.value) if kind else None
-        )
+        record.timer = Timer(kind, at + record.policy.duration(kind), state.value) if kind else None
         if state.value == "refunding" and record.refund_due is None:
             record.refund_due = record.agreed_amount
         if state.value == "platform_intervention":
             record.evidence_demanded = False
+            record.intervened = True
 
     def on_negotiate(self, payload: NegotiateData) -> None:
-        self.record.negotiations.append(
-            Negotiation(
-                seq=self.record.next_seq,
-                at=self.record.now,
-                negotiation_type=payload.negotiation_type,
-                reason=payload.reason,
-                message=payload.message,
-                amount=payload.amount,
-                new_type=_target_type(payload, catalog()[payload.reason], self.record.case_type),
-                evidence=payload.evidence,
-            )
+        record = self.record
+        record.negotiation_count += 1
+        record.negotiation_evidence = record.negotiation_evidence | {
+            item.kind for item in payload.evidence
+        }
+        record.last_negotiation = Negotiation(
+            seq=record.next_seq,
+            at=self.command.at,
+            negotiation_type=payload.negotiation_type,
+            reason=payload.reason,
+            message=payload.message,
+            amount=payload.amount,
+            new_type=_target_type(payload, catalog()[payload.reason], record.case_type),
+            evidence=payload.evidence,
         )
 
     def on_accept(self) -> None:
-        last = self.record.last_negotiation
+        record = self.record
+        last = record.last_negotiation
         if last is not None and last.negotiation_type == "modify_request":
-            self.record.case_type = last.new_type or self.record.case_type
+            record.case_type = last.new_type or record.case_type
             if last.amount is not None:
-                self.record.agreed_amount = last.amount
-                self.record.note["agreed_amount"] = last.amount
+                record.agreed_amount = last.amount
+                self.command.note["agreed_amount"] = last.amount
+
+    def on_modify(self, payload: ModifyData) -> None:
+        record = self.record
+        record.case_type = payload.type or record.case_type
+        record.requested_amount = payload.requested_amount or record.requested_amount
+        record.buyer_reason = payload.buyer_reason or record.buyer_reason
+        record.agreed_amount = record.requested_amount
+        record.applications += 1
+        # The buyer's change asks the merchant for a fresh decision: an earlier rejection no
+        # longer stands (the log keeps it).
+        record.rejection = None
+        self.command.note["applications"] = record.application_count
 
     def on_reject(self, source: Any, payload: RejectData) -> None:
-        findings = rejection_findings(self.record, source.value, payload.evidence)
-        self.record.rejection = Rejection(
-            seq=self.record.next_seq,
-            at=self.record.now,
+        record, note = self.record, self.command.note
+        findings = rejection_findings(record, source.value, payload.evidence)
+        record.rejection = Rejection(
+            seq=record.next_seq,
+            at=self.command.at,
             from_state=source.value,
             reject_reason=payload.reject_reason,
             evidence=payload.evidence,
             findings=findings,
         )
-        self.record.note["defensible"] = not findings
-        self.record.note["findings"] = list(findings)
+        note["defensible"] = not findings
+        note["findings"] = list(findings)
 
     def on_demand_evidence(self, payload: DemandEvidenceData) -> None:
-        record = self.record
+        record, note = self.record, self.command.note
         due = self._evidence_due(payload)
         record.timer = Timer("merchant_evidence", due, record.state)
         record.evidence_demanded = True
-        record.note["due"] = due.isoformat()
+        note["due"] = due.astimezone(UTC).isoformat()
+
+    def on_set_deadline(self, payload: DeadlineData) -> None:
+        timer = self.record.timer
+        assert timer is not None  # the validator made sure
+        self.record.timer = Timer(timer.kind, payload.due, timer.state)
 
     def on_submit_evidence(self, payload: EvidenceData) -> None:
-        self.record.merchant_evidence.extend(payload.evidence)
-        if self.record.timer is not None and self.record.timer.kind == "merchant_evidence":
-            self.record.timer = None
-            self.record.evidence_demanded = False
+        record = self.record
+        record.merchant_evidence = record.merchant_evidence | {i.kind for i in payload.evidence}
+        if record.timer is not None and record.timer.kind == "merchant_evidence":
+            record.timer = None
+            record.evidence_demanded = False
 
     def on_expire(self, source: Any) -> None:
-        if self.record.timer is not None:
-            self.record.note["timer"] = self.record.timer.kind
+        record, note = self.record, self.command.note
+        if record.timer is not None:
+            note["expired"] = record.timer.kind
         if source.value == "platform_intervention":
-            self.record.evidence_missed = True
-            self.record.evidence_demanded = False
-            self.record.timer = None
+            record.evidence_missed = True
+            record.evidence_demanded = False
+            record.timer = None
 
     def on_rule(self, payload: RuleData) -> None:
-        record = self.record
+        record, note = self.record, self.command.note
         assessment = assess(record)
-        outcome = _outcome(payload, assessment)
-        record.liability = "merchant" if outcome == "buyer" else "buyer"
+        liable = _ruled(payload, record)
+        record.liability = liable
         record.liability_rules = assessment.rules
-        if outcome == "buyer":
-            record.refund_due = payload.amount or record.facts.requested_amount
-        record.note["assessment"] = assessment.to_dict()
-        record.note["liability"] = record.liability
-        record.note["disagrees"] = assessment.liable != record.liability
+        if liable == "merchant" or (liable in ("both", "none") and payload.amount is not None):
+            record.refund_due = payload.amount or record.requested_amount
+        note["assessment"] = assessment.to_dict()
+        note["liability"] = liable
+        note["disagrees"] = assessment.liable != liable
 
     def on_refund_succeeded(self) -> None:
         self.record.refund_amount = self.record.refund_due
 
-    def on_refund_offline(self, payload: EvidenceData) -> None:
+    def on_refund_offline(self) -> None:
         self.record.refund_amount = self.record.refund_due
 
     # -- helpers ---------------------------------------------------------------------------
@@ -290,7 +406,9 @@ class CaseRules:
         elif record.case_type not in reason.applies_to:
             problem = f"a {' or '.join(reason.applies_to)} case"
         else:
-            problem = reason.requires.unmet(record.facts)
+            problem = reason.requires.unmet(
+                record.facts, record.buyer_reason, record.workflow_version
+            )
         if problem:
             raise InvalidReason(
                 f"Reason {reason.key} needs {problem}.",
@@ -300,11 +418,11 @@ class CaseRules:
         return reason
 
     def _evidence_due(self, payload: DemandEvidenceData) -> datetime:
-        due = payload.due
+        due, at = payload.due, self.command.at
         if due is None:
-            return self.record.now + self.record.policy.merchant_evidence
+            return at + self.record.policy.merchant_evidence
         if isinstance(due, timedelta):
-            return self.record.now + due
+            return at + due
         return due
 
     def _check_amount(self, amount: int) -> None:
@@ -325,17 +443,26 @@ class CaseRules:
                 "new_type",
             )
         target = _target_type(payload, reason, self.record.case_type)
-        if target == "return_refund" and not self.record.facts.shipped:
+        if target in ("return_refund", "exchange") and not self.record.facts.shipped:
             raise InvalidInput(
-                "A return needs shipped goods.", "商品未发货,不能改为退货退款。", "new_type"
+                f"A {target} needs shipped goods.",
+                "商品未发货,不能改为退货退款或换货。",
+                "new_type",
             )
 
 
-def _outcome(payload: RuleData, assessment: Assessment) -> str:
-    """The party a ruling favours: the platform's explicit outcome wins over the assessment."""
-    if payload.outcome is not None:
-        return payload.outcome
-    return "buyer" if assessment.liable == "merchant" else "merchant"
+def application_limit(limit: int) -> LimitReached:
+    """The refusal once the platform's applications per product line are used up."""
+    return LimitReached(
+        f"The limit of {limit} applications for this product line of the order is reached.",
+        f"该订单商品的售后申请次数已达上限 {limit} 次。",
+        "max_applications",
+    )
+
+
+def _ruled(payload: RuleData, record: CaseRecord) -> str:
+    """The party a ruling holds liable: the platform's explicit word, else the assessment."""
+    return payload.ruled or assess(record).liable
 
 
 def _target_type(payload: NegotiateData, reason: Reason, current: str) -> str | None:
