@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 
 from aftersales import AftersalesError, Conflict
 from aftersales.storage import CaseStore, make_engine
-from aftersales.storage.statements import PLACE_FEED
-from aftersales.storage.store import FEED_LOCK
-from aftersales.storage.tables import timer_table
-from aftersales.storage.verify import verify_all
+from aftersales.storage.feed import FEED_LOCK, PLACE_FEED
+from aftersales.storage.tables import case_table
+from aftersales.storage.verify import verify
 from tests.support import BUYER, MERCHANT, PLATFORM, T0, at, ev, facts
 
 
@@ -60,7 +59,7 @@ def _hammer(url: str, worker: int, rounds: int) -> tuple[int, int]:
                     "submit_evidence",
                     actor=MERCHANT,
                     at=at(2),
-                    evidence=[ev("image", f"w{worker}-{n}")],
+                    data={"evidence": [ev("image", f"w{worker}-{n}")]},
                 )
                 sent += 1
                 break
@@ -72,7 +71,7 @@ def _hammer(url: str, worker: int, rounds: int) -> tuple[int, int]:
 
 def _under_intervention(store: CaseStore) -> None:
     store.open_case(facts())
-    store.send("C1", "intervene", actor=PLATFORM, at=at(1), message="auto")
+    store.send("C1", "intervene", actor=PLATFORM, at=at(1), data={"message": "auto"})
 
 
 def test_threads_lose_and_duplicate_nothing(store, db_url):
@@ -90,7 +89,7 @@ def test_threads_lose_and_duplicate_nothing(store, db_url):
     assert seqs(store, "C1") == list(range(1, 63))
     refs = {e["ref"] for r in store.history("C1")[2:] for e in r.data["evidence"]}
     assert len(refs) == 60
-    assert verify_all(store) == []
+    assert verify(store).ok
 
 
 def test_processes_lose_and_duplicate_nothing(store, db_url):
@@ -99,7 +98,7 @@ def test_processes_lose_and_duplicate_nothing(store, db_url):
         results = pool.starmap(_hammer, [(db_url, w, 10) for w in range(4)])
     assert sum(sent for sent, _ in results) == 40
     assert seqs(store, "C1") == list(range(1, 43))
-    assert verify_all(store) == []
+    assert verify(store).ok
 
 
 def _sweep(url: str, now_iso: str) -> int:
@@ -110,9 +109,9 @@ def _sweep(url: str, now_iso: str) -> int:
             batch = store.fire_due_timers(now_iso, limit=50)
         except AftersalesError:
             continue
-        if batch == 0:
+        if not batch:
             break
-        fired += batch
+        fired += len(batch)
     store.engine.dispose()
     return fired
 
@@ -131,10 +130,10 @@ def test_parallel_sweepers_fire_each_timer_once(db_url):
     # Each merchant-response timer fired exactly once: one expire event per case.
     assert sum(fired) == cases
     with store.engine.connect() as conn:
-        statuses = conn.execute(
-            sa.select(timer_table.c.status, sa.func.count()).group_by(timer_table.c.status)
+        states = conn.execute(
+            sa.select(case_table.c.state, sa.func.count()).group_by(case_table.c.state)
         ).all()
-    assert dict(statuses) == {"fired": cases}
+    assert dict(states) == {"refunding": cases}
     assert all(len(store.history(f"K{n}")) == 2 for n in range(0, cases, 97))
     store.engine.dispose()
 
@@ -178,8 +177,7 @@ def test_feed_keeps_each_case_in_order_under_parallel_writers(store):
                     "negotiate",
                     actor=MERCHANT,
                     at=at(hours),
-                    **invite,
-                    evidence=[ev("image")],
+                    data={**invite, "evidence": [ev("image")]},
                 )
             else:
                 store.send(case_id, "decline", actor=BUYER, at=at(hours))

@@ -1,6 +1,12 @@
 """Durable cases: SQLModel tables, the append-only event log, timers, verification and feed."""
 
-from .engine import DEFAULT_URL, make_engine
-from .store import CaseStore, FeedItem
+from ..extras import require
 
-__all__ = ["DEFAULT_URL", "CaseStore", "FeedItem", "make_engine"]
+require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic")
+
+from .engine import make_engine
+from .feed import FeedItem
+from .store import CaseStore, Refusal
+from .sweeper import ParkedTimer
+
+__all__ = ["CaseStore", "FeedItem", "ParkedTimer", "Refusal", "make_engine"]

@@ -1,35 +1,30 @@
-"""Between the workflow's records and table rows: snapshots, log rows and their digest chain."""
+"""Between the workflow's event records and log rows: payloads, their versions, the digest chain.
+
+Each log row carries the payload ``schema_version`` it was written with; older rows are upgraded
+when read by the small functions of :data:`UPGRADES` (the row itself is never rewritten). The
+digest of a row covers its columns and the previous row's digest: plain SHA-256, or HMAC-SHA256
+when the store has a secret key, so that a writer without the key cannot forge the chain.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from datetime import UTC, timedelta
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
 
 from pydantic import TypeAdapter
 
-from ..workflow.record import Actor, CaseRecord, EventRecord, Timer
+from ..workflow.record import Actor, EventRecord, Timer
+from ..workflow.vocabulary import STATE_TIMERS
 
-SCHEMA_VERSION = 1
-"""Version of the event payloads written now; older rows are upgraded by :data:`UPGRADES`."""
+SCHEMA_VERSION: Final = 2
+"""Version of the payloads written now. 2: ``origin`` is a column the digest covers, and the
+note says which states the event entered."""
 
-UPGRADES: dict[int, Any] = {}
-"""Functions upgrading a stored payload from version N to N + 1 (none yet: 1 is the first)."""
-
-_ZERO = timedelta(0)
-_RECORD = TypeAdapter(CaseRecord)
 _TIMER = TypeAdapter(Timer | None)
-
-
-def dump_record(record: CaseRecord) -> str:
-    """The snapshot of a case as JSON text, without its events: the log holds those."""
-    return _RECORD.dump_json(record, exclude={"events"}).decode()
-
-
-def load_record(text: str | bytes) -> CaseRecord:
-    """A case record from its snapshot."""
-    return _RECORD.validate_json(text)
 
 
 def canonical(value: Any) -> str:
@@ -37,7 +32,41 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-DIGESTED = (
+def _entered_v1(row: Mapping[str, Any]) -> list[str]:
+    # Contract v1 had no external self-transition and one transient state, entered by accept.
+    before, after = row["state_before"], row["state_after"]
+    if before is None:
+        return [after]
+    if before == after:
+        return []
+    if row["event"] == "accept" and after != "buyer_accepted":
+        return ["buyer_accepted", after]
+    return [after]
+
+
+V2_FACTS: Final = {"received": False, "used": False, "sku_id": "", "count": 1, "platform_id": None}
+"""The facts contract v2 added, with the values a v1 case has."""
+
+
+def _upgrade_1(row: dict[str, Any]) -> dict[str, Any]:
+    note, data = dict(row["note"]), dict(row["data"])
+    note["entered"] = _entered_v1(row)
+    if row["event"] == "open":
+        note.setdefault("workflow_version", 1)
+        data = {**V2_FACTS, **data}
+    if "due" in note:  # v1 kept the evidence deadline in the demand's own offset
+        note["due"] = datetime.fromisoformat(note["due"]).astimezone(UTC).isoformat()
+    if row["event"] == "expire":
+        # v1 noted the expired timer's kind under a key the stored timer then overwrote; the
+        # kind follows from the state the timer ran in.
+        note["expired"] = STATE_TIMERS.get(row["state_before"], "merchant_evidence")
+    return {**row, "data": data, "note": note, "origin": row.get("origin") or "local"}
+
+
+UPGRADES: Final[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {1: _upgrade_1}
+"""Functions upgrading a stored row's payload from version N to N + 1."""
+
+DIGESTED_V1 = (
     "case_id",
     "seq",
     "event",
@@ -51,10 +80,13 @@ DIGESTED = (
     "command_id",
     "schema_version",
 )
-"""The columns a row's digest covers, in order."""
+DIGESTED: Final[dict[int, tuple[str, ...]]] = {1: DIGESTED_V1, 2: (*DIGESTED_V1, "origin")}
+"""The columns a row's digest covers, in order, by payload version."""
 
 
-def event_row(case_id: str, record: EventRecord, prev_digest: str) -> dict[str, Any]:
+def event_row(
+    case_id: str, record: EventRecord, prev_digest: str, key: bytes | None = None
+) -> dict[str, Any]:
     """The log row of one event, its digest chained to ``prev_digest``."""
     timer = None if record.timer is None else _TIMER.dump_python(record.timer, mode="json")
     row = {
@@ -64,46 +96,62 @@ def event_row(case_id: str, record: EventRecord, prev_digest: str) -> dict[str, 
         "actor_role": record.actor.role,
         "actor_id": record.actor.id,
         "at": record.at.astimezone(UTC),
-        "data": canonical(record.data),
-        "note": canonical({**record.note, "timer": timer}),
+        "data": record.data,
+        "note": {**record.note, "timer": timer, "entered": list(record.entered)},
         "state_before": record.state_before,
         "state_after": record.state_after,
         "command_id": record.command_id,
+        "origin": record.origin,
         "schema_version": SCHEMA_VERSION,
     }
-    row["digest"] = digest(row, prev_digest)
+    row["digest"] = digest(row, prev_digest, key)
     return row
 
 
-def digest(row: dict[str, Any], prev_digest: str) -> str:
-    """SHA-256 over the previous row's digest and this row's digested columns."""
+def digest(row: Mapping[str, Any], prev_digest: str, key: bytes | None = None) -> str:
+    """The chained digest of a log row (see the module's docstring)."""
     parts = [prev_digest]
-    for name in DIGESTED:
-        value = row[name]
-        if name == "at":
-            value = (value if value.utcoffset() == _ZERO else value.astimezone(UTC)).isoformat()
+    for column in DIGESTED[int(row["schema_version"])]:
+        value = row[column]
+        if column == "at":
+            value = _utc(value).isoformat()
+        elif column in ("data", "note"):
+            value = canonical(value)
         parts.append("" if value is None else str(value))
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    message = "\x1f".join(parts).encode()
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _utc(value: datetime) -> datetime:
+    # A UTC time is digested as stored; SQLite reads it back without its offset.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value if value.utcoffset() == UTC.utcoffset(None) else value.astimezone(UTC)
 
 
 def record_from_row(row: Any) -> EventRecord:
     """An event record from a stored log row (upgrading old payload versions)."""
-    data = json.loads(row.data)
-    note = json.loads(row.note)
-    version = row.schema_version
+    values = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
+    version = int(values["schema_version"])
     while version < SCHEMA_VERSION:
-        data, note = UPGRADES[version](data, note)
+        values = UPGRADES[version](values)
         version += 1
+    note = dict(values["note"])
     timer = _TIMER.validate_python(note.pop("timer", None))
+    entered = tuple(note.pop("entered", ()))
     return EventRecord(
-        seq=row.seq,
-        event=row.event,
-        actor=Actor(row.actor_role, row.actor_id),
-        at=row.at,
-        data=data,
-        state_before=row.state_before,
-        state_after=row.state_after,
-        command_id=row.command_id,
+        seq=values["seq"],
+        event=values["event"],
+        actor=Actor(values["actor_role"], values["actor_id"]),
+        at=_utc(values["at"]),
+        data=dict(values["data"]),
+        state_before=values["state_before"],
+        state_after=values["state_after"],
+        command_id=values["command_id"],
+        origin=values["origin"],
         note=note,
         timer=timer,
+        entered=entered,
     )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from ..histories import Line
+from ..histories import Line, opening
 from ..workflow.case import Case
 from .store import CaseStore
 
@@ -18,8 +17,12 @@ class StoreTarget:
     def __init__(self, store: CaseStore) -> None:
         self.store = store
 
-    def open(self, facts: dict[str, Any], policy: dict[str, Any] | None, cid: str | None) -> None:
-        self.case_id = self.store.open_case(facts, policy=policy, command_id=cid).case_id
+    def open(self, line: Line) -> None:
+        facts, policy = opening(line)
+        case = self.store.open_case(
+            facts, policy=policy, command_id=line.command_id, origin=line.origin
+        )
+        self.case_id = case.case_id
 
     def send(self, line: Line) -> None:
         assert line.actor is not None and line.at is not None
@@ -28,8 +31,9 @@ class StoreTarget:
             line.op,
             actor=line.actor,
             at=line.at,
+            data=line.data,
             command_id=line.command_id,
-            **line.data,
+            origin=line.origin,
         )
 
     def tick(self, at: datetime) -> None:

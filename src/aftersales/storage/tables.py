@@ -1,23 +1,42 @@
-"""The tables, declared with SQLModel. The hot paths use their SQLAlchemy Core ``__table__``.
+"""The tables, declared with SQLModel on a registry of the package's own.
 
-- ``aftersales_case``: one row per case; current state and a snapshot of the case for queries
-  and fast loading. Updated under an optimistic version check.
-- ``aftersales_event``: the append-only log, primary key ``(case_id, seq)``; a second writer with
-  the same ``seq`` fails on the key. Each row carries a digest chained to the previous row's.
-- ``aftersales_timer``: durable deadlines: running, fired or cancelled.
-- ``aftersales_refused``: refused commands, kept apart; they never affect state.
-- ``aftersales_feed``: a global, monotonic cursor over every event, for outboxes; a position
-  never appears behind a reader's cursor.
+Nothing is added to ``SQLModel.metadata``: the host application's ``create_all`` never creates
+these tables and ``CaseStore.create_schema`` never creates the host's. Table names start with
+``AFTERSALES_TABLE_PREFIX`` (default ``aftersales_``) and, on PostgreSQL, live in the schema
+``AFTERSALES_DB_SCHEMA`` when set; both are read once, when this module is imported.
+
+- ``case``: one row per case: its facts, where it stands, its running timer (``due_at``, the
+  durable timer the sweeper claims) and a versioned snapshot of what the rules need. Updated
+  under an optimistic version check.
+- ``event``: the append-only log, primary key ``(case_id, seq)``; a second writer with the same
+  ``seq`` fails on the key. Each row carries a digest chained to the previous row's.
+- ``refused``: refused commands, kept apart; they never affect state.
+- ``feed``: a global, monotonic cursor over every event, for outboxes.
+- ``divergence``: where WeChat and a case disagree and no event explains it (written by
+  :mod:`aftersales.wechat`).
+
+Which query needs each index is said beside it.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+PREFIX: Final = os.environ.get("AFTERSALES_TABLE_PREFIX", "aftersales_")
+SCHEMA: Final = os.environ.get("AFTERSALES_DB_SCHEMA") or None
+
+
+def name(table: str) -> str:
+    """The full name of one of the package's tables (``case`` -> ``aftersales_case``)."""
+    return f"{PREFIX}{table}"
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -39,48 +58,113 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+JSON_TYPE = sa.JSON().with_variant(JSONB(), "postgresql")
+"""JSON: ``JSONB`` on PostgreSQL, text on SQLite."""
+
+
 def _time(**kwargs: Any) -> Any:
     return Field(sa_type=UTCDateTime, **kwargs)
 
 
-class CaseRow(SQLModel, table=True):
-    """One after-sales case: its facts, where it stands, and its snapshot."""
+def _json(**kwargs: Any) -> Any:
+    return Field(sa_type=JSON_TYPE, **kwargs)
 
-    __tablename__ = "aftersales_case"
-    __table_args__ = (sa.Index("ix_case_shop_opened", "shop_id", "opened_at"),)
+
+def _big(**kwargs: Any) -> Any:
+    return Field(sa_type=sa.BigInteger, **kwargs)
+
+
+class AftersalesModel(SQLModel, registry=registry()):
+    """Base of the package's tables: their own registry and ``MetaData``."""
+
+
+metadata = AftersalesModel.metadata
+
+
+class CaseRow(AftersalesModel, table=True):
+    """One after-sales case: its facts, where it stands, its timer and its snapshot."""
+
+    __tablename__ = name("case")
+    __table_args__ = (
+        # The report: one shop's cases opened in a period.
+        sa.Index(f"ix_{PREFIX}case_shop_opened", "shop_id", "opened_at"),
+        # The report over every shop.
+        sa.Index(f"ix_{PREFIX}case_opened", "opened_at"),
+        # Applications of a product line: counting them, and one open case a line.
+        sa.Index(f"ix_{PREFIX}case_line", "order_id", "sku_id"),
+        sa.Index(
+            f"uq_{PREFIX}case_open_line",
+            "order_id",
+            "sku_id",
+            unique=True,
+            sqlite_where=sa.text("final = 0"),
+            postgresql_where=sa.text("NOT final"),
+        ),
+        # WeChat's notifications and fetched orders find their case by its platform id.
+        sa.Index(f"uq_{PREFIX}case_platform", "platform_id", unique=True),
+        # The sweeper: cases whose timer is due, soonest first.
+        sa.Index(
+            f"ix_{PREFIX}case_due",
+            "due_at",
+            sqlite_where=sa.text("due_at IS NOT NULL"),
+            postgresql_where=sa.text("due_at IS NOT NULL"),
+        ),
+        {"schema": SCHEMA},
+    )
 
     case_id: str = Field(primary_key=True)
-    order_id: str = Field(index=True)
-    shop_id: str = Field(index=True)
-    buyer_id: str = Field(index=True)
+    order_id: str
+    shop_id: str
+    buyer_id: str
+    sku_id: str = ""
+    count: int = 1
     type: str
     category: str
     seven_day_return: str
-    paid_amount: int
-    requested_amount: int
+    paid_amount: int = _big()
+    requested_amount: int = _big()
     buyer_reason: str
     shipped: bool
-    opened_at: datetime = _time(index=True)
-    state: str = Field(index=True)
+    received: bool = False
+    used: bool = False
+    platform_id: str | None = None
+    """WeChat's after-sale order id: notifications and fetched orders find their case by it."""
+    complaint_id: str | None = None
+    """WeChat's dispute (纠纷单) id, once there is one."""
+    opened_at: datetime = _time()
+    policy: dict[str, Any] | None = _json(default=None)
+    """The case's own policy overrides, ``None`` for the defaults."""
+    workflow_version: int = 1
+    state: str
+    final: bool = False
     version: int
-    due_at: datetime | None = _time(default=None, index=True)
+    due_at: datetime | None = _time(default=None)
+    """When the running timer fires: the durable timer."""
+    timer_kind: str | None = None
+    timer_error: str | None = None
+    """Why the sweeper parked this case's timer (its expiry failed); ``None`` normally."""
     last_at: datetime = _time()
     liability: str | None = None
-    refund_amount: int | None = None
-    platform_id: str | None = Field(default=None, index=True)
-    resolution_seconds: int | None = None
+    refund_amount: int | None = _big(default=None)
+    applications: int = 1
+    resolution_seconds: int | None = _big(default=None)
     """From opening to the final state, once final: for the median time to resolution."""
     digest: str
-    snapshot: str = Field(sa_type=sa.Text)
+    snapshot: dict[str, Any] | None = _json(default=None)
+    """What the rules need, in the documented shape of ``snapshot_version``; disposable."""
+    snapshot_version: int | None = None
 
 
-class EventRow(SQLModel, table=True):
+class EventRow(AftersalesModel, table=True):
     """One accepted event. Never updated or deleted."""
 
-    __tablename__ = "aftersales_event"
+    __tablename__ = name("event")
     __table_args__ = (
-        sa.UniqueConstraint("case_id", "command_id", name="uq_event_command"),
-        sa.Index("ix_event_event_case", "event", "case_id"),
+        # Idempotency: a command id names one event of its case.
+        sa.UniqueConstraint("case_id", "command_id", name=f"uq_{PREFIX}event_command"),
+        # The report: events of a kind, joined to their cases.
+        sa.Index(f"ix_{PREFIX}event_event_case", "event", "case_id"),
+        {"schema": SCHEMA},
     )
 
     case_id: str = Field(primary_key=True)
@@ -89,76 +173,53 @@ class EventRow(SQLModel, table=True):
     actor_role: str
     actor_id: str | None = None
     at: datetime = _time()
-    data: str = Field(sa_type=sa.Text)
-    note: str = Field(sa_type=sa.Text)
+    data: dict[str, Any] = _json()
+    note: dict[str, Any] = _json()
     state_before: str | None = None
     state_after: str
     command_id: str | None = None
+    origin: str = "local"
     schema_version: int = 1
     digest: str
 
 
-class TimerRow(SQLModel, table=True):
-    """A deadline of a case: ``running`` until it is ``fired`` or ``cancelled``."""
-
-    __tablename__ = "aftersales_timer"
-    __table_args__ = (sa.Index("ix_timer_status_due", "status", "due_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: str = Field(index=True)
-    kind: str
-    state: str
-    due_at: datetime = _time()
-    status: str = "running"
-    started_seq: int
-    ended_seq: int | None = None
-    fired_at: datetime | None = _time(default=None)
-
-
-class RefusedRow(SQLModel, table=True):
+class RefusedRow(AftersalesModel, table=True):
     """A refused command: who tried what, when, and the error code."""
 
-    __tablename__ = "aftersales_refused"
+    __tablename__ = name("refused")
+    __table_args__ = (
+        # A case's refusals; the report's blocked direct rejections.
+        sa.Index(f"ix_{PREFIX}refused_case", "case_id"),
+        {"schema": SCHEMA},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    case_id: str = Field(index=True)
-    event: str = Field(index=True)
+    case_id: str
+    event: str
     actor_role: str
     actor_id: str | None = None
     at: datetime | None = _time(default=None)
-    code: str = Field(index=True)
+    code: str
     field: str | None = None
     state: str | None = None
     command_id: str | None = None
-    data: str = Field(sa_type=sa.Text)
+    origin: str = "local"
+    data: dict[str, Any] = _json()
 
 
-class DivergenceRow(SQLModel, table=True):
-    """Our case and the platform disagree: a notification no single event explains."""
-
-    __tablename__ = "aftersales_divergence"
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: str = Field(index=True)
-    platform_id: str
-    platform_status: str
-    our_state: str
-    key: str = Field(unique=True)
-    at: datetime = _time()
-
-
-class FeedRow(SQLModel, table=True):
+class FeedRow(AftersalesModel, table=True):
     """The global order of events, for outboxes.
 
     ``position`` only grows, and a row gets it only once its transaction has committed, after
     every position already given, so a reader past position ``p`` never sees a new row appear
-    at or below ``p``. SQLite, with one
-    writer at a time, gives it on insert; PostgreSQL writers commit side by side in any order,
-    so there rows are inserted without a position and placed in ``id`` order by the reader
-    (see ``CaseStore.events_since``) once their transactions are over.
+    at or below ``p``. SQLite, with one writer at a time, gives it on insert; PostgreSQL writers
+    commit side by side in any order, so there rows are inserted without a position and placed
+    in ``id`` order by the reader (see ``CaseStore.events_since``) once their transactions are
+    over.
     """
 
-    __tablename__ = "aftersales_feed"
+    __tablename__ = name("feed")
+    __table_args__ = ({"schema": SCHEMA},)
 
     id: int | None = Field(default=None, primary_key=True)
     position: int | None = Field(default=None, unique=True)
@@ -166,10 +227,31 @@ class FeedRow(SQLModel, table=True):
     seq: int
 
 
+class DivergenceRow(AftersalesModel, table=True):
+    """WeChat says something no sequence of events explains: kept once, never applied."""
+
+    __tablename__ = name("divergence")
+    __table_args__ = (
+        # A case's divergences.
+        sa.Index(f"ix_{PREFIX}divergence_case", "case_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str | None = None
+    """``None`` when no case could be found or opened for the platform id."""
+    platform_id: str
+    platform_status: str
+    """The raw status (or complaint status) WeChat sent."""
+    our_state: str | None = None
+    key: str = Field(unique=True)
+    """Identifies the message, so one pushed again is kept once."""
+    reason: str
+    at: datetime = _time()
+
+
 case_table: sa.Table = CaseRow.__table__  # type: ignore[attr-defined]
 event_table: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
-timer_table: sa.Table = TimerRow.__table__  # type: ignore[attr-defined]
 refused_table: sa.Table = RefusedRow.__table__  # type: ignore[attr-defined]
 feed_table: sa.Table = FeedRow.__table__  # type: ignore[attr-defined]
 divergence_table: sa.Table = DivergenceRow.__table__  # type: ignore[attr-defined]
-metadata = SQLModel.metadata

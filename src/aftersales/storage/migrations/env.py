@@ -1,12 +1,15 @@
-"""Alembic environment: the schema is the SQLModel metadata of ``aftersales.storage.tables``."""
+"""Alembic environment: the package's own tables, version table and branch.
+
+Run by :mod:`aftersales.storage.migrate` with a connection (online) or a URL (offline ``--sql``).
+"""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from aftersales.storage.engine import make_engine
-from aftersales.storage.tables import metadata
+from aftersales.storage.migrate import VERSION_TABLE
+from aftersales.storage.tables import SCHEMA, metadata
 
 config = context.config
 
@@ -14,8 +17,10 @@ config = context.config
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
-        target_metadata=metadata,
         literal_binds=True,
+        target_metadata=metadata,
+        version_table=VERSION_TABLE,
+        version_table_schema=SCHEMA,
         render_as_batch=True,
     )
     with context.begin_transaction():
@@ -23,18 +28,14 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        _run(connection)
-        return
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as conn:
-        _run(conn)
-    engine.dispose()
-
-
-def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    connection: Connection = config.attributes["connection"]
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        version_table=VERSION_TABLE,
+        version_table_schema=SCHEMA,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

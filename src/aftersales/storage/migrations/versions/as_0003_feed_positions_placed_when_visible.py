@@ -1,7 +1,7 @@
 """feed positions placed when visible
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: as_0003
+Revises: as_0002
 Feed rows get an ``id`` in insert order; ``position`` becomes nullable and unique, given once
 the row is visible (PostgreSQL writers commit out of order). Positions already given are kept,
 so outbox cursors stay valid.
@@ -13,19 +13,26 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from aftersales.storage.tables import SCHEMA, name
+
 # revision identifiers, used by Alembic.
-revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0002"
+revision: str = "as_0003"
+down_revision: str | Sequence[str] | None = "as_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-FEED, COPY = "aftersales_feed", "aftersales_feed_copy"
+
+def _qualified(table: str) -> str:
+    return f"{SCHEMA}.{table}" if SCHEMA else table
+
+
+FEED, COPY = _qualified(name("feed")), _qualified(name("feed_copy"))
 
 
 def _keep_rows(columns: str) -> None:
     """Copy the feed aside and drop it, so it can be created again under the same names."""
     op.execute(f"CREATE TABLE {COPY} AS SELECT {columns} FROM {FEED}")
-    op.drop_table(FEED)
+    op.drop_table(name("feed"), schema=SCHEMA)
 
 
 def _restart_ids(column: str) -> None:
@@ -41,19 +48,20 @@ def upgrade() -> None:
     """Upgrade schema."""
     _keep_rows("position, case_id, seq")
     op.create_table(
-        FEED,
+        name("feed"),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=True),
         sa.Column("case_id", sa.String(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("position"),
+        schema=SCHEMA,
     )
     op.execute(
         f"INSERT INTO {FEED} (id, position, case_id, seq) "
         f"SELECT position, position, case_id, seq FROM {COPY}"
     )
-    op.drop_table(COPY)
+    op.drop_table(name("feed_copy"), schema=SCHEMA)
     _restart_ids("id")
 
 
@@ -65,14 +73,15 @@ def downgrade() -> None:
         "case_id, seq"
     )
     op.create_table(
-        FEED,
+        name("feed"),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.String(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("position"),
+        schema=SCHEMA,
     )
     op.execute(
         f"INSERT INTO {FEED} (position, case_id, seq) SELECT position, case_id, seq FROM {COPY}"
     )
-    op.drop_table(COPY)
+    op.drop_table(name("feed_copy"), schema=SCHEMA)
     _restart_ids("position")

@@ -1,0 +1,389 @@
+"""Loading and saving cases: the case row, its log, its feed rows. No commits, no retries.
+
+Every function runs on the caller's :class:`Connection`, inside a transaction, through
+SQLAlchemy Core statements (compiled once and cached by SQLAlchemy).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..workflow.case import Case
+from ..workflow.errors import AftersalesError, Conflict, NotFound, StorageUnavailable
+from ..workflow.inputs import CaseFacts, Policy
+from ..workflow.record import Actor, CaseRecord, EventRecord
+from ..workflow.replay import replay
+from .codec import event_row, record_from_row
+from .snapshot import SNAPSHOT_VERSION, Unreadable, from_snapshot, to_snapshot
+from .statements import Statement
+from .tables import case_table, event_table, feed_table, refused_table
+
+FACT_COLUMNS = tuple(CaseFacts.model_fields)
+"""The facts, each kept in a case column (the amount requested at opening among them)."""
+
+_case = case_table.c
+_event = event_table.c
+CASE_COLUMNS = (
+    *[_case[name] for name in FACT_COLUMNS],
+    _case.policy,
+    _case.version,
+    _case.digest,
+    _case.snapshot,
+    _case.snapshot_version,
+)
+"""What loading a case reads of its row."""
+SELECT_CASE = Statement(sa.select(*CASE_COLUMNS).where(_case.case_id == sa.bindparam("b_case_id")))
+SELECT_LOG = (
+    sa.select(event_table).where(_event.case_id == sa.bindparam("b_case_id")).order_by(_event.seq)
+)
+SELECT_COMMAND = sa.select(event_table).where(
+    _event.case_id == sa.bindparam("b_case_id"), _event.command_id == sa.bindparam("b_command_id")
+)
+SELECT_LINE = Statement(
+    sa.select(
+        sa.func.count().filter(_case.final.is_(False)).label("open_cases"),
+        sa.func.coalesce(sa.func.sum(_case.applications), 0).label("applications"),
+        sa.select(_case.case_id)
+        .where(_case.case_id == sa.bindparam("b_case_id"))
+        .scalar_subquery()
+        .label("taken"),
+    ).where(_case.order_id == sa.bindparam("b_order_id"), _case.sku_id == sa.bindparam("b_sku_id"))
+)
+"""For an opening, in one statement: the line's open cases and applications, and whether the
+case id is taken."""
+STATE_COLUMNS = (
+    "state",
+    "final",
+    "version",
+    "due_at",
+    "timer_kind",
+    "timer_error",
+    "last_at",
+    "liability",
+    "refund_amount",
+    "applications",
+    "resolution_seconds",
+    "digest",
+    "snapshot",
+    "snapshot_version",
+)
+UPDATE_CASE = Statement(
+    case_table.update()
+    .where(_case.case_id == sa.bindparam("b_case_id"), _case.version == sa.bindparam("b_version"))
+    .values({name: sa.bindparam(f"v_{name}", type_=_case[name].type) for name in STATE_COLUMNS})
+)
+INSERT_CASE = Statement(
+    case_table.insert().values(
+        {column.name: sa.bindparam(column.name, type_=column.type) for column in case_table.c}
+    )
+)
+INSERT_EVENT = Statement(
+    event_table.insert().values(
+        {column.name: sa.bindparam(column.name, type_=column.type) for column in event_table.c}
+    )
+)
+INSERT_FEED = Statement(
+    feed_table.insert().values(case_id=sa.bindparam("case_id"), seq=sa.bindparam("seq"))
+)
+INSERT_FEED_PLACED = Statement(
+    feed_table.insert().values(
+        case_id=sa.bindparam("case_id"),
+        seq=sa.bindparam("seq"),
+        position=sa.select(
+            sa.func.coalesce(sa.func.max(feed_table.c.position), 0) + 1
+        ).scalar_subquery(),
+    )
+)
+"""SQLite's one writer commits in the order it inserts, so a feed row is placed on insert."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A case read inside a transaction, with what the optimistic write checks against.
+
+    The case holds no stored events, only those its commands and timers add now.
+    """
+
+    case: Case
+    version: int
+    """The version the case row must still have."""
+    digest: str
+    """The digest of the case's last stored event."""
+
+
+class Repository:
+    """Reads and writes the case rows and the log of one store."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self.key = key
+
+    # -- reading ---------------------------------------------------------------------------
+    def find(self, conn: Connection, case_id: str) -> Loaded | None:
+        """The case for a command, or ``None``; its snapshot, or its log when the snapshot is
+        missing, old or unreadable."""
+        found = SELECT_CASE.rows(conn, {"b_case_id": case_id})
+        if not found:
+            return None
+        row = SimpleNamespace(**found[0])
+        record = self.record_of(conn, row)
+        case = Case(record, lookup=lambda command_id: self.recorded(conn, case_id, command_id))
+        return Loaded(case, row.version, row.digest)
+
+    def load(self, conn: Connection, case_id: str) -> Loaded:
+        """As :meth:`find`; ``not_found`` if there is no such case."""
+        loaded = self.find(conn, case_id)
+        if loaded is None:
+            raise not_found(case_id)
+        return loaded
+
+    def case(self, conn: Connection, case_id: str) -> Case:
+        """The case with its whole log, for reading."""
+        found = SELECT_CASE.rows(conn, {"b_case_id": case_id})
+        if not found:
+            raise not_found(case_id)
+        row = SimpleNamespace(**found[0])
+        events = self.log(conn, case_id)
+        return Case(self.record_of(conn, row, events), events)
+
+    def log(self, conn: Connection, case_id: str) -> list[EventRecord]:
+        """The case's log, oldest first."""
+        rows = conn.execute(SELECT_LOG, {"b_case_id": case_id})
+        return [record_from_row(row) for row in rows]
+
+    def recorded(self, conn: Connection, case_id: str, command_id: str) -> EventRecord | None:
+        """The event recorded under ``command_id`` in the case, if any."""
+        row = conn.execute(SELECT_COMMAND, {"b_case_id": case_id, "b_command_id": command_id})
+        found = row.first()
+        return None if found is None else record_from_row(found)
+
+    def line(self, conn: Connection, facts: CaseFacts) -> tuple[bool, int, int]:
+        """For a case to open: whether its id is taken, and of its product line (order and
+        sku), the cases not yet final and the applications made."""
+        params = {
+            "b_case_id": facts.case_id,
+            "b_order_id": facts.order_id,
+            "b_sku_id": facts.sku_id,
+        }
+        [row] = SELECT_LINE.rows(conn, params)
+        return row["taken"] is not None, int(row["open_cases"]), int(row["applications"])
+
+    def record_of(
+        self, conn: Connection, row: Any, events: list[EventRecord] | None = None
+    ) -> CaseRecord:
+        """The record of a case row read with :data:`CASE_COLUMNS`: from its snapshot, or
+        rebuilt from its log (``events``, or read now)."""
+        facts = facts_of(row)
+        policy = Policy() if row.policy is None else Policy.model_validate(row.policy)
+        if row.snapshot is not None and row.snapshot_version == SNAPSHOT_VERSION:
+            try:
+                return from_snapshot(row.snapshot, facts, policy)
+            except Unreadable:
+                pass
+        return rebuilt(facts.case_id, events if events is not None else self.log(conn, row.case_id))
+
+    # -- writing ---------------------------------------------------------------------------
+    def insert(self, conn: Connection, case: Case) -> str:
+        """Store a newly opened case: its row, log and feed rows. Returns the last digest."""
+        record = case.record
+        row = {
+            **{name: getattr(record.facts, name) for name in FACT_COLUMNS},
+            "policy": None
+            if record.policy == Policy()
+            else record.policy.model_dump(mode="json", exclude_defaults=True),
+            "workflow_version": record.workflow_version,
+        }
+        events, feed, last = self._log_rows(case, "")
+        values = {column.name: None for column in case_table.c}
+        INSERT_CASE.execute(conn, {**values, **row, **state_values(case, last, prefix="")})
+        self._write_log(conn, events, feed)
+        return last
+
+    def append(self, conn: Connection, batch: Sequence[Loaded]) -> list[str]:
+        """Write the new events of many cases, each statement once for the whole batch: the case
+        rows (each if still at its version), then log and feed rows. Returns each case's last
+        digest; a case row no longer at its version fails the batch with ``conflict``."""
+        digests, updates, events, feed = [], [], [], []
+        for item in batch:
+            rows, feeds, last = self._log_rows(item.case, item.digest)
+            digests.append(last)
+            if rows:
+                events += rows
+                feed += feeds
+                updates.append(
+                    {
+                        "b_case_id": item.case.case_id,
+                        "b_version": item.version,
+                        **state_values(item.case, last, prefix="v_"),
+                    }
+                )
+        if updates:
+            changed = UPDATE_CASE.executemany(conn, updates)
+            if changed != len(updates) and changed >= 0:
+                raise lost_race(*(u["b_case_id"] for u in updates))
+            self._write_log(conn, events, feed)
+        return digests
+
+    def _log_rows(
+        self, case: Case, prev: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+        rows, feed = [], []
+        for record in case.events:
+            row = event_row(case.case_id, record, prev, self.key)
+            rows.append(row)
+            feed.append({"case_id": case.case_id, "seq": record.seq})
+            prev = row["digest"]
+        return rows, feed, prev
+
+    def _write_log(
+        self, conn: Connection, events: list[dict[str, Any]], feed: list[dict[str, Any]]
+    ) -> None:
+        try:
+            INSERT_EVENT.executemany(conn, events)
+        except sa.exc.IntegrityError as exc:
+            raise lost_race(*{row["case_id"] for row in events}) from exc
+        placed = INSERT_FEED_PLACED if conn.dialect.name == "sqlite" else INSERT_FEED
+        placed.executemany(conn, feed)
+
+    def refusal(
+        self,
+        conn: Connection,
+        case: Case,
+        event: object,
+        actor: object,
+        at: object,
+        command_id: object,
+        origin: object,
+        data: object,
+        err: AftersalesError,
+    ) -> None:
+        """Keep a refused command: who tried what, when, and why (bounded and cleaned, since
+        a refused command's input is untrusted)."""
+        role, actor_id = _actor_parts(actor)
+        conn.execute(
+            refused_table.insert(),
+            {
+                "case_id": case.case_id,
+                "event": safe_text(event, 64),
+                "actor_role": role,
+                "actor_id": actor_id,
+                "at": at if isinstance(at, datetime) and at.tzinfo is not None else None,
+                "code": err.code,
+                "field": safe_text(err.field, 128) if err.field else None,
+                "state": case.state,
+                "command_id": safe_text(command_id, 128) if command_id is not None else None,
+                "origin": origin if origin in ("local", "platform") else "local",
+                "data": _as_object(safe_json(data)),
+            },
+        )
+
+
+def facts_of(row: Any) -> CaseFacts:
+    """The case facts of a case row (validated when the case was opened)."""
+    return CaseFacts.model_construct(**{name: getattr(row, name) for name in FACT_COLUMNS})
+
+
+def rebuilt(case_id: str, events: list[EventRecord]) -> CaseRecord:
+    """A case's record rebuilt from its log (its snapshot was missing, old or unreadable)."""
+    case, mismatch = replay(events)
+    if case is None or mismatch is not None:
+        problem = mismatch.problem if mismatch else "no log"
+        raise StorageUnavailable(
+            f"Case {case_id} cannot be rebuilt from its log ({problem}); run `aftersales verify`.",
+            f"售后单 {case_id} 无法由日志重建({problem}),请运行 aftersales verify。",
+            "case_id",
+        )
+    return case.record
+
+
+def state_values(case: Case, digest: str, prefix: str) -> dict[str, Any]:
+    """The case row's changing columns after the case's events (``prefix`` names the binds)."""
+    record = case.record
+    resolved = case.last_at - record.facts.opened_at if case.final else None
+    values = {
+        "state": record.state,
+        "final": case.final,
+        "version": record.seq,
+        "due_at": record.timer.due if record.timer else None,
+        "timer_kind": record.timer.kind if record.timer else None,
+        "timer_error": None,
+        "last_at": case.last_at,
+        "liability": record.liability,
+        "refund_amount": record.refund_amount,
+        "applications": record.applications,
+        "resolution_seconds": int(resolved.total_seconds()) if resolved is not None else None,
+        "digest": digest,
+        "snapshot": to_snapshot(record),
+        "snapshot_version": SNAPSHOT_VERSION,
+    }
+    return {f"{prefix}{name}": value for name, value in values.items()}
+
+
+def not_found(case_id: str) -> NotFound:
+    return NotFound(f"No case {case_id!r:.140}.", f"没有售后单 {case_id!r:.140}。", "case_id")
+
+
+def lost_race(*case_ids: str) -> AftersalesError:
+    """A case row no longer at the version read: one case, or one of a batch."""
+    if len(case_ids) == 1:
+        return Conflict(
+            f"Case {case_ids[0]} was changed by another writer; read it again.",
+            f"售后单 {case_ids[0]} 已被其他操作修改,请重新读取。",
+            "case_id",
+        )
+    named = ", ".join(case_ids[:3]) + (f" (+{len(case_ids) - 3})" if len(case_ids) > 3 else "")
+    return Conflict(
+        f"One of cases {named} was changed by another writer; read them again.",
+        f"售后单 {named} 中有单据已被其他操作修改,请重新读取。",
+        "case_id",
+    )
+
+
+def safe_text(value: object, limit: int) -> str:
+    """Text fit to store whatever it was: lone surrogates, NUL and controls replaced, bounded."""
+    text = value if isinstance(value, str) else repr(value)
+    cleaned = "".join(
+        "\ufffd" if ("\ud800" <= ch <= "\udfff" or ch == "\x00") else ch for ch in text[:limit]
+    )
+    return cleaned
+
+
+def safe_json(value: object, depth: int = 0) -> Any:
+    """JSON-ready data fit to store whatever a caller sent: strings cleaned and bounded, at most
+    a few levels and items deep."""
+    if depth > 4:
+        return "…"
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, int):
+        return value if abs(value) < 2**53 else str(value)[:40]
+    if isinstance(value, str):
+        return safe_text(value, 500)
+    if isinstance(value, dict):
+        items = list(value.items())[:50]
+        return {safe_text(k, 64): safe_json(v, depth + 1) for k, v in items}
+    if isinstance(value, list | tuple):
+        return [safe_json(v, depth + 1) for v in list(value)[:50]]
+    return safe_text(value, 200)
+
+
+def _as_object(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def _actor_parts(actor: object) -> tuple[str, str | None]:
+    if isinstance(actor, Actor):
+        role = safe_text(actor.role, 32)
+        return role, safe_text(actor.id, 128) if actor.id is not None else None
+    return "unknown", None

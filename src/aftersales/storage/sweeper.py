@@ -1,0 +1,118 @@
+"""The sweeper: fire due timers a batch of cases at a time, one case's failure isolated.
+
+A case's running timer is its row's ``due_at``. The sweeper reads the due cases (locking them
+with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), lets each case fire its timers, and writes the
+whole batch with one statement per table. A case that cannot be loaded, or whose expiry fails,
+is parked: its row keeps the error, the sweeper skips it from then on, and every other due
+timer fires. A row that says a timer is due while the case's own record disagrees is repaired
+from the record (and logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..workflow.case import Case
+from ..workflow.record import EventRecord
+from .repository import CASE_COLUMNS, Loaded, Repository, safe_text
+from .statements import Statement
+from .tables import case_table
+
+logger = logging.getLogger("aftersales.sweeper")
+
+_case = case_table.c
+_DUE = (
+    sa.select(*CASE_COLUMNS, _case.due_at, _case.timer_kind)
+    .where(_case.due_at <= sa.bindparam("b_now"), _case.timer_error.is_(None))
+    .order_by(_case.due_at)
+)
+DUE_CASES = Statement(_DUE.limit(sa.bindparam("b_limit")).with_for_update(skip_locked=True))
+"""The due cases, soonest first, locked (rows another sweeper holds are skipped)."""
+DUE_CASE = Statement(
+    _DUE.where(_case.case_id == sa.bindparam("b_case_id")).with_for_update(skip_locked=True)
+)
+
+
+@dataclass(frozen=True)
+class ParkedTimer:
+    """A case whose due timer could not fire, and why."""
+
+    case_id: str
+    due_at: datetime | None
+    kind: str | None
+    error: str
+
+
+def sweep(
+    conn: Connection, repository: Repository, now: datetime, limit: int, case_id: str | None
+) -> list[EventRecord]:
+    """Fire the timers due at ``now`` of at most ``limit`` cases (or of ``case_id``)."""
+    if case_id is None:
+        found = DUE_CASES.rows(conn, {"b_now": now, "b_limit": limit})
+    else:
+        found = DUE_CASE.rows(conn, {"b_now": now, "b_case_id": case_id})
+    batch = []
+    for row in map(lambda values: SimpleNamespace(**values), found):
+        try:
+            case = Case(repository.record_of(conn, row))
+            if not case.fire_due_timers(now):
+                _repair(conn, row, case)
+                continue
+        except sa.exc.SQLAlchemyError:
+            raise  # the database failed, not the case: every case waits for it
+        except Exception as exc:  # one case must not stop the others
+            _park(conn, row.case_id, exc)
+            continue
+        batch.append(Loaded(case, row.version, row.digest))
+    repository.append(conn, batch)
+    return [event for item in batch for event in item.case.events]
+
+
+def _park(conn: Connection, case_id: str, exc: Exception) -> None:
+    error = safe_text(f"{type(exc).__name__}: {exc}", 500)
+    logger.error("case %s: its due timer cannot fire, parked: %s", case_id, error)
+    conn.execute(case_table.update().where(_case.case_id == case_id).values(timer_error=error))
+
+
+def _repair(conn: Connection, row: Any, case: Case) -> None:
+    timer = case.timer
+    logger.warning(
+        "case %s: its row said a %s timer was due at %s; its record says %s. Row repaired.",
+        row.case_id,
+        row.timer_kind,
+        row.due_at,
+        "no timer" if timer is None else f"{timer.kind} due at {timer.due.isoformat()}",
+    )
+    conn.execute(
+        case_table.update()
+        .where(_case.case_id == row.case_id, _case.version == row.version)
+        .values(
+            due_at=None if timer is None else timer.due,
+            timer_kind=None if timer is None else timer.kind,
+        )
+    )
+
+
+def parked_timers(conn: Connection) -> list[ParkedTimer]:
+    """Every parked case, oldest due first."""
+    rows = conn.execute(
+        sa.select(_case.case_id, _case.due_at, _case.timer_kind, _case.timer_error)
+        .where(_case.timer_error.is_not(None))
+        .order_by(_case.due_at, _case.case_id)
+    )
+    return [ParkedTimer(r.case_id, r.due_at, r.timer_kind, r.timer_error) for r in rows]
+
+
+def unpark(conn: Connection, case_id: str) -> bool:
+    """Clear a case's parked error; whether the case exists."""
+    done = conn.execute(
+        case_table.update().where(_case.case_id == case_id).values(timer_error=None)
+    )
+    return bool(done.rowcount)
