@@ -1,29 +1,45 @@
-"""WeChat Shop (微信小店) interop at the edge: status mapping, outgoing payloads, callbacks.
+"""WeChat Shop (微信小店) at the edge: statuses, messages, sync, platform-first commands.
 
-No network calls: the library builds and reads payloads; the order service sends them. WeChat's
-names (``USER_CANCELD``, ``update_reason_type``) live here and never become ours.
+The library makes no network call: it reads what WeChat sends (:func:`parse_notification`,
+:class:`AfterSaleOrder`, :class:`ComplaintOrder`), follows it (:func:`sync`, :func:`reconcile`,
+:func:`sync_complaint`), and builds what a merchant command sends (:func:`act`, with the caller's
+gateway). WeChat's names (``USER_CANCELD``, ``update_reason_type``) live here and never become
+ours.
 """
 
-from .callbacks import Notification, parse_notification, reconcile
-from .payloads import (
-    PlatformTargetError,
-    acceptapply_body,
-    error_for_platform_reply,
-    merchantupdateaftersale_body,
-    rejectapply_body,
-)
-from .status import STATUS_BY_STATE, states_for_status, status_for
+from ..extras import require
+
+require("aftersales.wechat", "db", "sqlalchemy", "sqlmodel", "alembic")
+
+from .act import Gateway, act, error_for_platform_reply, platform_command_id
+from .bodies import API, ShopConfig, outbound
+from .links import Divergence, case_for_platform_id, divergences, link_platform_id
+from .messages import AfterSaleOrder, ComplaintOrder, Notification, parse_notification
+from .status import STATUSES, is_known, states_for_status, status_for
+from .sync import SyncResult, reconcile, sync, sync_complaint
 
 __all__ = [
-    "STATUS_BY_STATE",
+    "API",
+    "STATUSES",
+    "AfterSaleOrder",
+    "ComplaintOrder",
+    "Divergence",
+    "Gateway",
     "Notification",
-    "PlatformTargetError",
-    "acceptapply_body",
+    "ShopConfig",
+    "SyncResult",
+    "act",
+    "case_for_platform_id",
+    "divergences",
     "error_for_platform_reply",
-    "merchantupdateaftersale_body",
+    "is_known",
+    "link_platform_id",
+    "outbound",
     "parse_notification",
+    "platform_command_id",
     "reconcile",
-    "rejectapply_body",
     "states_for_status",
     "status_for",
+    "sync",
+    "sync_complaint",
 ]

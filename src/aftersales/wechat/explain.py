@@ -1,0 +1,237 @@
+"""Which events explain WeChat's status: candidates from the order, tried on copies of the case.
+
+A fetched order says more than its status: ``refund_info.refund_reason`` says why money moved,
+``merchant_update_detail`` what the console negotiated, ``details`` the buyer's new evidence.
+:class:`OrderView` turns that into candidate events, preferred first; :func:`explain` tries them,
+breadth first, with the very rules a command meets, and returns the shortest sequence that shows
+WeChat's status.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from ..workflow.case import Case
+from ..workflow.errors import AftersalesError
+from ..workflow.record import Actor
+from .bodies import ShopConfig
+from .codes import (
+    ACCEPTANCE_REASONS,
+    AGREEMENT_REASONS,
+    CASE_TYPES,
+    EXPIRY_REASONS,
+    INTERCEPTION_REASONS,
+    NEGOTIATION_TYPE_CODES,
+    RULING_REASONS,
+    TYPE_CODES,
+)
+from .messages import AfterSaleOrder
+from .status import states_for_status, status_for
+
+MAX_STEPS: Final = 3
+"""The longest sequence of events one message may explain."""
+SYSTEM, PLATFORM = Actor.system(), Actor.platform()
+Step = tuple[str, Actor, dict[str, Any], bool]
+"""One event to apply: its name, actor, data and whether it was inferred."""
+
+
+def explain(
+    case: Case, status: str, at: datetime, platform: OrderView
+) -> tuple[list[Step], Case] | None:
+    """The shortest sequence of events, each taken by the rules on a copy of ``case`` at ``at``,
+    that shows WeChat's ``status`` (preferred events first); and the case it leads to."""
+    start = case.copy()
+    start.fire_due_timers(at)
+    frontier: list[tuple[Case, list[Step]]] = [(start, [])]
+    for depth in range(MAX_STEPS + 1):
+        following: list[tuple[Case, list[Step]]] = []
+        for current, steps in frontier:
+            if platform.matches(current, status):
+                return steps, current
+            if depth == MAX_STEPS or current.final:
+                continue
+            for step in platform.candidates(current, status, at):
+                probe = current.copy()
+                event, actor, data, inferred = step
+                try:
+                    probe.send(
+                        event, actor=actor, at=at, data=data, origin="platform", inferred=inferred
+                    )
+                except AftersalesError:
+                    continue
+                following.append((probe, [*steps, step]))
+        frontier = following
+    return None
+
+
+class OrderView:
+    """What a fetched order (or a notification, which knows only the status) says each event
+    would carry, and which events it points to."""
+
+    def __init__(self, order: AfterSaleOrder, shop: ShopConfig | None) -> None:
+        self.order = order
+        self.shop = shop or ShopConfig(shop_id="")
+        self.missing = ""
+        """Why an event WeChat shows could not be expressed, for the divergence."""
+
+    def matches(self, case: Case, status: str) -> bool:
+        record = case.record
+        if case.state not in states_for_status(status):
+            return False
+        if status.startswith("MERCHANT_REJECT_"):  # which rejection depends on the case
+            rejected_from = record.rejection.from_state if record.rejection else None
+            return status_for(case.state, record.case_type, rejected_from) == status
+        if status != "MERCHANT_PROCESSING":
+            return True
+        wanted = CASE_TYPES.get(self.order.type, record.case_type)
+        amount = self.order.amount if self.order.amount is not None else record.requested_amount
+        return (record.case_type, record.requested_amount) == (wanted, amount)
+
+    def candidates(self, case: Case, status: str, at: datetime) -> list[Step]:
+        """Events that may explain the move, the ones ``refund_reason`` points to first."""
+        order, facts = self.order, case.record.facts
+        merchant, buyer = Actor.merchant(facts.shop_id), Actor.buyer(facts.buyer_id)
+        placeholder = f"wechat:{order.after_sale_order_id}"
+        hinted: list[Step] = []
+        reason = order.refund_reason
+        if reason in EXPIRY_REASONS:
+            hinted.append(("expire", SYSTEM, {}, False))
+        if reason in ACCEPTANCE_REASONS:
+            hinted.append(("accept", buyer, {}, False))
+        if reason in AGREEMENT_REASONS:
+            hinted += [("agree", merchant, {}, False), ("confirm_receipt", merchant, {}, False)]
+        if reason in RULING_REASONS:
+            hinted += [("rule", PLATFORM, data, False) for data in self.rulings(case)]
+        if reason in INTERCEPTION_REASONS:
+            hinted.append(("intercept_succeeded", SYSTEM, {}, False))
+        found: list[Step] = []
+        if case.state == "negotiating" and status == "MERCHANT_PROCESSING":
+            found.append(self.buyer_answer(case, buyer, at))
+        for event, actor, data in (
+            ("negotiate", merchant, self.negotiation(case)),
+            ("modify", buyer, self.modification(case, status)),
+            ("refund_offline", merchant, self.certificates()),
+        ):
+            if data:
+                found.append((event, actor, data, False))
+        rejection = {"reject_reason": order.reject_reason} if order.reject_reason else {}
+        found += [
+            ("reject", merchant, rejection, False),
+            ("agree", merchant, {}, False),
+            ("confirm_receipt", merchant, {}, False),
+            ("reship", merchant, {"tracking": order.exchange_waybill or placeholder}, False),
+            ("intercept", merchant, {"tracking": placeholder}, False),
+            ("accept", buyer, {}, False),
+            ("ship_return", buyer, {"tracking": order.return_waybill or placeholder}, False),
+            ("confirm_exchange", buyer, {}, False),
+            ("withdraw", buyer, {}, False),
+            ("refund_succeeded", SYSTEM, {}, False),
+            ("refund_failed", SYSTEM, {}, False),
+            ("intercept_succeeded", SYSTEM, {}, False),
+            ("intercept_failed", SYSTEM, {}, False),
+            *[("rule", PLATFORM, data, False) for data in self.rulings(case)],
+            ("close", PLATFORM, {"message": f"closed on WeChat ({status})"}, False),
+            ("expire", SYSTEM, {}, False),
+        ]
+        unique: dict[str, Step] = {}
+        for step in hinted + found:
+            unique.setdefault(f"{step[0]}:{sorted(step[2].items())}", step)
+        return list(unique.values())
+
+    def buyer_answer(self, case: Case, buyer: Actor, at: datetime) -> Step:
+        """The buyer left a negotiation (spec section 10.3): new evidence after a request for it
+        is ``supply_evidence``; a move at or after the buyer's deadline is ``expire``; anything
+        else is ``decline``. Each is inferred."""
+        last, timer = case.record.last_negotiation, case.timer
+        seen = {e.get("ref") for r in case.events for e in r.data.get("evidence", ())}
+        new = [media for media in self.order.buyer_media if media not in seen]
+        if last is not None and last.negotiation_type == "request_evidence" and new:
+            evidence = [{"kind": "image", "ref": media, "media_id": media} for media in new]
+            return ("supply_evidence", buyer, {"evidence": evidence}, True)
+        if timer is not None and timer.kind == "buyer_response" and at >= timer.due:
+            return ("expire", SYSTEM, {}, True)
+        return ("decline", buyer, {}, True)
+
+    def negotiation(self, case: Case) -> dict[str, Any]:
+        """The console negotiation ``merchant_update_detail`` shows, as our event's data."""
+        update = self.order.update
+        if not update:
+            return {}
+        types = {code: name for name, code in NEGOTIATION_TYPE_CODES.items()}
+        kinds = {code: name for name, code in TYPE_CODES.items()}
+        negotiation_type = types.get(_number(update.get("merchant_update_type")) or 0)
+        code = _number(update.get("update_reason_type"))
+        reason = self.shop.reason_for(code) if code is not None else None
+        if negotiation_type is None or reason is None:
+            self.missing = (
+                f"the console negotiation (update_reason_type {code}) has no reason in the "
+                "catalog or the shop's reason_codes"
+            )
+            return {}
+        data: dict[str, Any] = {"negotiation_type": negotiation_type, "reason": reason}
+        if negotiation_type == "modify_request":
+            data["amount"] = _number(update.get("new_after_sale_amount")) or self.order.amount
+            new_type = kinds.get(_number(update.get("new_after_sale_type")) or 0)
+            if new_type:
+                data["new_type"] = new_type
+        media = [m for m in update.get("media_ids", []) if isinstance(m, str) and m][:50]
+        if media:
+            data["evidence"] = [{"kind": "image", "ref": m, "media_id": m} for m in media]
+        desc = update.get("merchant_update_desc")
+        if isinstance(desc, str) and desc.strip():
+            data["message"] = desc[: case.record.policy.max_message_chars]
+        return data
+
+    def modification(self, case: Case, status: str) -> dict[str, Any]:
+        """The buyer's change of the request WeChat shows, as ``modify`` data."""
+        order, record = self.order, case.record
+        if status != "MERCHANT_PROCESSING":
+            return {}
+        data: dict[str, Any] = {}
+        wanted = CASE_TYPES.get(order.type)
+        if wanted is not None and wanted != record.case_type:
+            data["type"] = wanted
+        if order.amount is not None and order.amount != record.requested_amount:
+            data["requested_amount"] = order.amount
+        return data
+
+    def certificates(self) -> dict[str, Any]:
+        """The merchant's offline refund certificates, as ``refund_offline`` data."""
+        media = self.order.refund_certificates
+        if not media:
+            return {}
+        return {
+            "evidence": [{"kind": "refund_certificate", "ref": m, "media_id": m} for m in media]
+        }
+
+    def rulings(self, case: Case) -> list[dict[str, Any]]:
+        """The ruling a refund reason points to (5 merchant, 23 both, 6 none, with the amount
+        refunded), or else the rulings that might have closed or refunded the case."""
+        reason, amount = self.order.refund_reason, self.order.amount
+        paid = case.record.facts.paid_amount
+        money = {"amount": amount} if amount is not None and 0 < amount <= paid else {}
+        if reason == 5:
+            return [{"liability": "merchant", **money}]
+        if reason == 23 and money:
+            return [{"liability": "both", **money}]
+        if reason == 6:
+            return [{"liability": "none", **money}]
+        return [{}, {"liability": "buyer"}, {"liability": "merchant"}]
+
+    def deadline_step(self, case: Case, at: datetime) -> list[Step]:
+        """The platform's clock wins: its deadline replaces the running timer's due time."""
+        deadline, timer = self.order.deadline, case.timer
+        if deadline is None or timer is None or deadline <= at:
+            return []
+        if abs((timer.due - deadline).total_seconds()) < 1:
+            return []
+        return [("set_deadline", PLATFORM, {"due": deadline.isoformat()}, False)]
+
+
+def _number(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 15:
+        return int(value)
+    return None

@@ -1,0 +1,253 @@
+"""What WeChat sends, read tolerantly: after-sale orders, and both kinds of notification.
+
+Nothing here raises for what WeChat sends: a field missing, an id as a number, a status nobody
+has seen, a body that is not JSON. What cannot be read is kept as a :class:`Notification` with
+its ``problem`` set, so the caller still acknowledges it and the store records it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+AFTERSALE_EVENT: Final = "channels_ec_aftersale_update"
+COMPLAINT_EVENT: Final = "channels_ec_complaint_update"
+MAX_BODY: Final = 1024 * 1024
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(int(value))
+    return ""
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
+        return int(value)
+    return None
+
+
+def _object(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(text for text in (_text(item) for item in value[:50]) if text)
+
+
+def when(seconds: int | None) -> datetime | None:
+    """A Unix time in seconds as an aware datetime, if it is one."""
+    if seconds is None or not 946_684_800 <= seconds <= 7_258_118_400:  # years 2000-2200
+        return None
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+@dataclass(frozen=True)
+class AfterSaleOrder:
+    """The parts of a fetched after-sale order (``getaftersaleorder``) the library reads."""
+
+    after_sale_order_id: str
+    status: str
+    order_id: str = ""
+    openid: str = ""
+    type: str = ""
+    reason: str = ""
+    reason_text: str = ""
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+    deadline: datetime | None = None
+    complaint_id: str | None = None
+    product_id: str = ""
+    sku_id: str = ""
+    count: int = 1
+    amount: int | None = None
+    """``refund_info.amount``, fen."""
+    refund_reason: int | None = None
+    received: bool = False
+    """``details.receive_product``: the buyer says the goods arrived."""
+    buyer_media: tuple[str, ...] = ()
+    """The buyer's evidence media ids (``details.media_id_list`` and ``media_infos``)."""
+    return_waybill: str = ""
+    exchange_waybill: str = ""
+    reject_reason: str = ""
+    refund_certificates: tuple[str, ...] = ()
+    update: Mapping[str, Any] = field(default_factory=dict)
+    """``merchant_update_detail``: the negotiation the buyer is asked to answer."""
+
+    @classmethod
+    def read(cls, payload: Mapping[str, Any] | str | bytes) -> AfterSaleOrder:
+        """Read a getaftersaleorder reply (or its ``after_sale_order`` object); ``ValueError``
+        only if it holds no after-sale order id or status at all."""
+        raw = json.loads(payload) if isinstance(payload, str | bytes) else payload
+        order = _object(_object(raw).get("after_sale_order", raw))
+        ident, status = _text(order.get("after_sale_order_id")), _text(order.get("status"))
+        if not ident or not status:
+            raise ValueError("not an after-sale order: no after_sale_order_id or status")
+        details, product = _object(order.get("details")), _object(order.get("product_info"))
+        refund = _object(order.get("refund_info"))
+        upload = _object(order.get("merchant_upload_info"))
+        infos = order_media_infos(details.get("media_infos"))
+        complaint = _text(order.get("complaint_id"))
+        return cls(
+            after_sale_order_id=ident,
+            status=status,
+            order_id=_text(order.get("order_id")),
+            openid=_text(order.get("openid")),
+            type=_text(order.get("type")),
+            reason=_text(order.get("reason")),
+            reason_text=_text(order.get("reason_text")),
+            create_time=when(_int(order.get("create_time"))),
+            update_time=when(_int(order.get("update_time"))),
+            deadline=when(_int(order.get("deadline"))),
+            complaint_id=complaint if complaint not in ("", "0") else None,
+            product_id=_text(product.get("product_id")),
+            sku_id=_text(product.get("sku_id")),
+            count=max(1, _int(product.get("count")) or 1),
+            amount=_int(refund.get("amount")),
+            refund_reason=_int(refund.get("refund_reason")),
+            received=details.get("receive_product") is True,
+            buyer_media=tuple(dict.fromkeys(_strings(details.get("media_id_list")) + infos)),
+            return_waybill=_text(_object(order.get("return_info")).get("waybill_id")),
+            exchange_waybill=_text(_object(order.get("exchange_delivery_info")).get("waybill_id")),
+            reject_reason=_text(upload.get("reject_reason")),
+            refund_certificates=_strings(upload.get("refund_certificates")),
+            update=_object(order.get("merchant_update_detail")),
+        )
+
+    @property
+    def key(self) -> str:
+        """Identifies this version of the order: its id, status and update time."""
+        stamp = int(self.update_time.timestamp()) if self.update_time else 0
+        return f"wechat:{self.after_sale_order_id}:{self.status}:{stamp}"
+
+
+def order_media_infos(value: Any) -> tuple[str, ...]:
+    """The picture and video media ids of ``details.media_infos``."""
+    if not isinstance(value, list):
+        return ()
+    found = []
+    for item in value[:50]:
+        info = _object(item)
+        for name in ("picture_media_id", "video_media_id"):
+            media = _text(info.get(name))
+            if media:
+                found.append(media)
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One decrypted notification: an after-sale status change, a dispute's, or one that could
+    not be read (``problem`` says why)."""
+
+    kind: str
+    """``aftersale``, ``complaint`` or ``unreadable``."""
+    after_sale_order_id: str
+    status: str
+    """The after-sale status, or the complaint status as text."""
+    create_time: datetime | None
+    order_id: str = ""
+    complaint_id: str | None = None
+    problem: str | None = None
+    digest: str = ""
+
+    @property
+    def key(self) -> str:
+        """Identifies a delivery: the same notification pushed again has the same key."""
+        stamp = int(self.create_time.timestamp()) if self.create_time else 0
+        return f"wechat:{self.kind}:{self.after_sale_order_id}:{self.status}:{stamp}:{self.digest}"
+
+    @property
+    def complaint_status(self) -> int | None:
+        """The dispute's status code, for a complaint notification."""
+        return _int(self.status) if self.kind == "complaint" else None
+
+
+def parse_notification(payload: str | bytes | Mapping[str, Any]) -> Notification:
+    """Read a decrypted notification (JSON text or a mapping). Never raises: what cannot be read
+    comes back with ``kind`` ``unreadable`` and the reason."""
+    digest = hashlib.sha256(
+        payload if isinstance(payload, bytes) else repr(payload).encode("utf-8", "replace")
+    ).hexdigest()[:16]
+    try:
+        if isinstance(payload, str | bytes) and len(payload) > MAX_BODY:
+            raise ValueError("the body is larger than 1 MiB")
+        body = json.loads(payload) if isinstance(payload, str | bytes) else payload
+        if not isinstance(body, Mapping):
+            raise ValueError("the body is not a JSON object")
+        return _notification(body, digest)
+    except (ValueError, RecursionError, UnicodeDecodeError, TypeError) as exc:
+        problem = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return Notification("unreadable", "", "", None, problem=problem, digest=digest)
+
+
+def _notification(body: Mapping[str, Any], digest: str) -> Notification:
+    event = body.get("Event")
+    created = when(_int(body.get("CreateTime")))
+    if event == AFTERSALE_EVENT:
+        inner = body.get("finder_shop_aftersale_status_update")
+        if isinstance(inner, str):  # third-party pushes flatten the object into lines
+            parts = [part.strip() for part in inner.splitlines() if part.strip()]
+            inner = dict(zip(("after_sale_order_id", "status", "order_id"), parts, strict=False))
+        info = _object(inner)
+        ident, status = _text(info.get("after_sale_order_id")), _text(info.get("status"))
+        if not ident or not status:
+            raise ValueError("an after-sale notification without after_sale_order_id or status")
+        order_id = _text(info.get("order_id"))
+        return Notification("aftersale", ident, status, created, order_id, digest=digest)
+    if event == COMPLAINT_EVENT:
+        info = _object(body.get("finder_shop_complaint"))
+        ident, code = _text(info.get("after_sale_order_id")), _int(info.get("complaint_status"))
+        if not ident or code is None:
+            raise ValueError("a complaint notification without after_sale_order_id or status")
+        complaint = _text(info.get("complaint_id")) or None
+        order_id = _text(info.get("order_id"))
+        return Notification(
+            "complaint", ident, str(code), created, order_id, complaint, digest=digest
+        )
+    raise ValueError(f"Event is {str(event)[:60]!r}, not an after-sale or complaint update")
+
+
+@dataclass(frozen=True)
+class ComplaintOrder:
+    """The parts of a fetched dispute (``getcomplaintorder``) the library reads."""
+
+    complaint_id: str
+    after_sale_order_id: str
+    status: int | None
+    rulings: tuple[tuple[str, datetime | None], ...]
+    """Each judgement of the history, in order: the party held liable and when."""
+
+    @classmethod
+    def read(
+        cls, payload: Mapping[str, Any] | str | bytes, complaint_id: str = ""
+    ) -> ComplaintOrder:
+        """Read a getcomplaintorder reply; ``ValueError`` if it names no after-sale order."""
+        from .codes import RULINGS
+
+        raw = _object(json.loads(payload) if isinstance(payload, str | bytes) else payload)
+        ident = _text(raw.get("after_sale_order_id"))
+        if not ident:
+            raise ValueError("not a complaint order: no after_sale_order_id")
+        found = raw.get("history")
+        history: list[Any] = found if isinstance(found, list) else []
+        rulings = []
+        for item in history[:200]:
+            entry = _object(item)
+            liable = RULINGS.get(_int(entry.get("item_type")) or 0)
+            if liable is not None:
+                rulings.append((liable, when(_int(entry.get("time")))))
+        complaint = _text(raw.get("complaint_id")) or complaint_id
+        return cls(complaint, ident, _int(raw.get("status")), tuple(rulings))

@@ -1,0 +1,383 @@
+"""Following WeChat: fetched orders, notifications and disputes make the stored case agree.
+
+:func:`sync` takes a fetched after-sale order (``getaftersaleorder``), :func:`reconcile` a
+notification, :func:`sync_complaint` a fetched dispute. Each opens an unknown case (given the
+shop), then looks for the shortest sequence of events (origin ``platform``, at the platform's
+time) that takes our case to WeChat's status, tried on a copy with the very rules a command
+meets, and applies it in one transaction. ``refund_info.refund_reason`` says which event moved
+the money; a buyer's decline, new evidence or silence is inferred and marked so. Each step's
+command id comes from the order, its status and the platform's time, so a message delivered
+ten times writes once. When no sequence explains WeChat, a divergence is kept, once, and the
+case stays as it was. Only our own failures (the database) raise: the platform then retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..storage.engine import savepoint, transaction
+from ..storage.store import CaseStore
+from ..workflow.case import Case
+from ..workflow.errors import AftersalesError, Conflict, StorageUnavailable
+from ..workflow.record import Actor, EventRecord
+from .act import platform_command_id
+from .bodies import ShopConfig
+from .codes import (
+    CASE_TYPES,
+    COMPLAINT_STATUSES,
+    CONCLUDED,
+    INTERVENTION_CANCELLED,
+    MERCHANT_EVIDENCE_DEMANDED,
+    MERCHANT_EVIDENCE_LAPSED,
+    buyer_reason,
+)
+from .explain import PLATFORM, SYSTEM, OrderView, Step, explain
+from .links import case_for, link_complaint, record_divergence
+from .messages import AfterSaleOrder, ComplaintOrder, Notification
+from .status import NOT_MODELLED, is_known
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What following one message of WeChat's did."""
+
+    action: str
+    """``opened`` (and explained), ``applied``, ``in_sync``, ``stale`` (an older notification the
+    case has moved past) or ``divergence``."""
+    case_id: str | None
+    platform_status: str
+    our_state: str | None
+    events: tuple[EventRecord, ...] = ()
+    reason: str | None = None
+    """Why a divergence was kept, or what to do next."""
+
+
+class _Refusal(Exception):
+    """The message cannot be followed: kept as a divergence."""
+
+
+def sync(
+    store: CaseStore,
+    order: AfterSaleOrder | Mapping[str, Any] | str | bytes,
+    *,
+    shop: ShopConfig | None = None,
+    session: Session | None = None,
+) -> SyncResult:
+    """Make the stored case agree with a fetched after-sale order (opening it if unknown)."""
+    if not isinstance(order, AfterSaleOrder):
+        try:
+            order = AfterSaleOrder.read(order)
+        except (ValueError, RecursionError) as exc:
+            return _unreadable(store, str(exc), repr(order)[:200], session)
+    read = order
+    at = order.update_time or order.create_time
+    with _following(store, session) as ctx:
+        case = ctx.case_for(read.after_sale_order_id)
+        opened = case is None
+        if case is None:
+            case = ctx.open_from(read, shop)
+        if case is None:
+            return ctx.diverge(read.key, read.after_sale_order_id, read.status, None, ctx.why)
+        found = ctx.follow(case, read.status, at, read.key, OrderView(read, shop))
+        if found.action == "in_sync" and opened:
+            return SyncResult("opened", found.case_id, found.platform_status, found.our_state)
+        return found
+
+
+def reconcile(
+    store: CaseStore,
+    notification: Notification,
+    *,
+    shop: ShopConfig | None = None,
+    session: Session | None = None,
+) -> SyncResult:
+    """Follow one notification: an after-sale status change, or a dispute's."""
+    if notification.kind == "unreadable":
+        return _unreadable(store, notification.problem or "unreadable", notification.key, session)
+    if notification.kind == "complaint":
+        return _complaint(store, notification, session)
+    with _following(store, session) as ctx:
+        case = ctx.case_for(notification.after_sale_order_id)
+        if case is None:
+            why = "no case is linked to this after-sale order: fetch it and sync it"
+            return ctx.diverge(
+                notification.key, notification.after_sale_order_id, notification.status, None, why
+            )
+        at = notification.create_time
+        if at is not None and at < case.last_at:
+            return SyncResult("stale", case.case_id, notification.status, case.state)
+        known = AfterSaleOrder(notification.after_sale_order_id, notification.status)
+        return ctx.follow(case, notification.status, at, notification.key, OrderView(known, shop))
+
+
+def sync_complaint(
+    store: CaseStore,
+    complaint: ComplaintOrder | Mapping[str, Any] | str | bytes,
+    *,
+    session: Session | None = None,
+) -> SyncResult:
+    """Follow a fetched dispute (``getcomplaintorder``): the intervention, and the platform's
+    judgement as a ruling with its liability (user, merchant, both, none)."""
+    if not isinstance(complaint, ComplaintOrder):
+        try:
+            complaint = ComplaintOrder.read(complaint)
+        except (ValueError, RecursionError) as exc:
+            return _unreadable(store, str(exc), repr(complaint)[:200], session)
+    read = complaint
+    status = str(read.status)
+    key = f"wechat:complaint:{read.complaint_id}:{status}:{len(read.rulings)}"
+    with _following(store, session) as ctx:
+        case = ctx.case_for(read.after_sale_order_id)
+        if case is None:
+            why = "no case is linked to the dispute's after-sale order"
+            return ctx.diverge(key, read.after_sale_order_id, status, None, why)
+        if read.complaint_id:
+            link_complaint(ctx.conn, case.case_id, read.complaint_id)
+        if case.liability is not None or case.final:
+            return SyncResult("in_sync", case.case_id, status, case.state)
+        steps = _intervention_steps(case)
+        at = case.last_at
+        if read.rulings:
+            liable, when = read.rulings[-1]
+            steps.append(("rule", PLATFORM, {"liability": liable}, False))
+            at = max(when or at, at)
+        return ctx.checked(case, steps, at, key, status)
+
+
+def _complaint(store: CaseStore, notification: Notification, session: Session | None) -> SyncResult:
+    code, status = notification.complaint_status, notification.status
+    with _following(store, session) as ctx:
+        case = ctx.case_for(notification.after_sale_order_id)
+        if case is None:
+            why = "no case is linked to the dispute's after-sale order"
+            return ctx.diverge(
+                notification.key, notification.after_sale_order_id, status, None, why
+            )
+        if notification.complaint_id:
+            link_complaint(ctx.conn, case.case_id, notification.complaint_id)
+        at = notification.create_time
+        if at is not None and at < case.last_at:
+            return SyncResult("stale", case.case_id, status, case.state)
+        if code not in COMPLAINT_STATUSES:
+            why = "a dispute status this library does not know"
+            return ctx.diverge(
+                notification.key, notification.after_sale_order_id, status, case, why
+            )
+        if code in CONCLUDED:
+            why = "the ruling is in the dispute's history: fetch getcomplaintorder, sync_complaint"
+            return SyncResult("in_sync", case.case_id, status, case.state, reason=why)
+        when = max(at or case.last_at, case.last_at)
+        view = case.copy()
+        view.fire_due_timers(when)  # our own timers due by then fire first
+        return ctx.checked(case, _dispute_steps(view, code), when, notification.key, status)
+
+
+def _dispute_steps(case: Case, code: int | None) -> list[Step]:
+    buyer = Actor.buyer(case.record.facts.buyer_id)
+    if code in INTERVENTION_CANCELLED:
+        return [("withdraw", buyer, {}, False)] if case.state == "platform_intervention" else []
+    steps = _intervention_steps(case)
+    if code in MERCHANT_EVIDENCE_DEMANDED and not case.record.evidence_demanded:
+        steps.append(("demand_evidence", PLATFORM, {}, False))
+    if code in MERCHANT_EVIDENCE_LAPSED and case.record.evidence_demanded:
+        steps.append(("expire", SYSTEM, {}, False))
+    return steps
+
+
+def _intervention_steps(case: Case) -> list[Step]:
+    """The event that puts the case under intervention, if it is not yet: the buyer escalating
+    a rejection or a lapsed return, or else the platform stepping in."""
+    if case.state == "platform_intervention" or case.final:
+        return []
+    if case.state in ("rejected", "return_lapsed"):
+        return [("escalate", Actor.buyer(case.record.facts.buyer_id), {}, False)]
+    return [("intervene", PLATFORM, {"message": "WeChat opened a dispute (纠纷单)"}, False)]
+
+
+# -- following -------------------------------------------------------------------------------
+
+
+class _Context:
+    """One message followed in one transaction."""
+
+    def __init__(self, store: CaseStore, session: Session) -> None:
+        self.store, self.session = store, session
+        self.conn = session.connection()
+        self.why = ""
+
+    def case_for(self, platform_id: str) -> Case | None:
+        case_id = case_for(self.conn, platform_id)
+        return None if case_id is None else self.store.get(case_id, session=self.session)
+
+    def open_from(self, order: AfterSaleOrder, shop: ShopConfig | None) -> Case | None:
+        if shop is None:
+            self.why = "unknown after-sale order: pass the shop's ShopConfig to open it"
+            return None
+        case_type = CASE_TYPES.get(order.type)
+        if case_type is None or order.amount is None or order.create_time is None:
+            self.why = (
+                f"cannot open a case from this order (type {order.type!r}, no amount or time)"
+            )
+            return None
+        facts = {
+            "case_id": f"wx-{order.after_sale_order_id}",
+            "order_id": order.order_id or f"wx-order-{order.after_sale_order_id}",
+            "shop_id": shop.shop_id,
+            "buyer_id": order.openid or "unknown",
+            "type": case_type,
+            "category": shop.categories.get(order.product_id, shop.category),
+            "paid_amount": order.amount,
+            "requested_amount": order.amount,
+            "buyer_reason": buyer_reason(order.reason, order.reason_text),
+            "shipped": order.refund_reason != 4 or case_type != "refund",
+            "received": order.received,
+            "sku_id": order.sku_id,
+            "count": order.count,
+            "platform_id": order.after_sale_order_id,
+            "opened_at": order.create_time,
+        }
+        try:
+            self.store.open_case(
+                facts,
+                origin="platform",
+                command_id=f"wechat:{order.after_sale_order_id}:open",
+                session=self.session,
+            )
+        except (StorageUnavailable, Conflict) as exc:
+            if isinstance(exc, StorageUnavailable):
+                raise
+            self.why = f"cannot open the case: {exc.message_en}"
+            return None
+        except AftersalesError as exc:
+            self.why = f"cannot open the case: {exc.code}: {exc.message_en}"
+            return None
+        if order.complaint_id:
+            link_complaint(self.conn, str(facts["case_id"]), order.complaint_id)
+        return self.store.get(str(facts["case_id"]), session=self.session)
+
+    def follow(
+        self, case: Case, status: str, at: datetime | None, key: str, platform: OrderView
+    ) -> SyncResult:
+        platform_id = platform.order.after_sale_order_id
+        if status in NOT_MODELLED or not is_known(status):
+            why = (
+                "merchant-initiated after-sales are not modelled"
+                if status in NOT_MODELLED
+                else "a status this library does not know"
+            )
+            return self.diverge(key, platform_id, status, case, why)
+        when = max(at or case.last_at, case.last_at)
+        found = explain(case, status, when, platform)
+        if found is None:
+            why = platform.missing or f"no sequence of events takes {case.state} to {status}"
+            return self.diverge(key, platform_id, status, case, why)
+        steps, reached = found
+        return self.apply(case, steps + platform.deadline_step(reached, when), when, key, status)
+
+    def checked(
+        self, case: Case, steps: list[Step], at: datetime, key: str, status: str
+    ) -> SyncResult:
+        """Apply ``steps`` if the rules take them all on a copy; else keep a divergence."""
+        probe = case.copy()
+        for event, actor, data, inferred in steps:
+            try:
+                probe.send(
+                    event, actor=actor, at=at, data=data, origin="platform", inferred=inferred
+                )
+            except AftersalesError as exc:
+                platform_id = case.record.facts.platform_id or ""
+                why = f"{event} does not fit the case: {exc.code}: {exc.message_en}"
+                return self.diverge(key, platform_id, status, case, why)
+        return self.apply(case, steps, at, key, status)
+
+    def apply(
+        self, case: Case, steps: list[Step], at: datetime, key: str, status: str
+    ) -> SyncResult:
+        if not steps:  # our own timers due by the platform's time fire, at their own times
+            fired = self.store.fire_due_timers(at, case_id=case.case_id, session=self.session)
+            if not fired:
+                return SyncResult("in_sync", case.case_id, status, case.state)
+            return SyncResult("applied", case.case_id, status, fired[-1].state_after, tuple(fired))
+        platform_id = case.record.facts.platform_id or case.case_id
+        done = []
+        try:
+            with savepoint(self.conn):  # every step of the message, or none
+                for index, (event, actor, data, inferred) in enumerate(steps):
+                    done.append(
+                        self.store.send(
+                            case.case_id,
+                            event,
+                            actor=actor,
+                            at=at,
+                            data=data,
+                            command_id=platform_command_id(platform_id, status, at, index),
+                            origin="platform",
+                            inferred=inferred,
+                            session=self.session,
+                        )
+                    )
+        except (StorageUnavailable, Conflict):
+            raise
+        except AftersalesError as exc:
+            why = f"the store refused {event}: {exc.code}: {exc.message_en}"
+            return self.diverge(key, platform_id, status, case, why)
+        return SyncResult("applied", case.case_id, status, done[-1].state_after, tuple(done))
+
+    def diverge(
+        self, key: str, platform_id: str, status: str, case: Case | None, why: str
+    ) -> SyncResult:
+        at = case.last_at if case is not None else None
+        record_divergence(
+            self.conn,
+            key=key,
+            platform_id=platform_id,
+            status=status,
+            case_id=None if case is None else case.case_id,
+            our_state=None if case is None else case.state,
+            reason=why,
+            at=at or _epoch(),
+        )
+        return SyncResult(
+            "divergence",
+            None if case is None else case.case_id,
+            status,
+            None if case is None else case.state,
+            reason=why,
+        )
+
+
+@contextmanager
+def _following(store: CaseStore, session: Session | None) -> Iterator[_Context]:
+    """One transaction for the whole message: the caller's session, or our own."""
+    if session is not None:
+        yield _Context(store, session)
+        return
+    with Session(store.engine) as own, own.begin():
+        yield _Context(store, own)
+
+
+def _epoch() -> datetime:
+    from datetime import UTC
+
+    return datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _unreadable(store: CaseStore, problem: str, key: str, session: Session | None) -> SyncResult:
+    with transaction(store.engine, session) as conn:
+        record_divergence(
+            conn,
+            key=f"wechat:unreadable:{key}",
+            platform_id="",
+            status="",
+            case_id=None,
+            our_state=None,
+            reason=f"unreadable message: {problem}",
+            at=_epoch(),
+        )
+    return SyncResult("divergence", None, "", None, reason=problem)
