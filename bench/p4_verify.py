@@ -1,104 +1,101 @@
-"""P4: verify (replay) stored histories of about six events each.
+"""P4: replaying stored histories: ``verify(store)`` over every case of a file SQLite store.
 
-Baselines in the same run: bare python-statemachine replaying the same events on a new instance
-of the same machine per history (the usual way to use the library), and, for information, on one
-instance rebound to each history (the floor of the engine itself).
+The histories are the peers' two workloads run to their final states (half ``cancel``, half
+``return``), stored untimed by the library and by each peer on its own file. ``verify`` reads
+every case row and log, checks the digest chain and replays each log through the rules,
+comparing every event and the case row (state, timer, snapshot...). The peers' ``replay``
+(``bench/peers``) does what each library offers: eventsourcing rebuilds each aggregate from its
+stored events (the target), django-fsm walks each case's StateLog rows against the declared
+transitions, transitions re-triggers each logged event on its machine. For information too:
+``aftersales.replay`` over the same logs already in memory (what the storage adds).
 """
 
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
-from aftersales import Actor, Case
-from aftersales.storage import CaseStore
-from aftersales.storage.verify import verify_all
-from aftersales.workflow.case import machine_for
-from aftersales.workflow.inputs import EVENT_DATA, parse
-from aftersales.workflow.machine import CaseMachine
-from aftersales.workflow.record import Binding
-from aftersales.workflow.rules import CaseRules
-from common import T0, Row, arguments, facts, report
+from aftersales import replay
+from aftersales.storage.verify import verify
+from common import (
+    Library,
+    arguments,
+    at_least,
+    check_final,
+    compare,
+    import_peers,
+    interleaved,
+    peers_on,
+    report,
+    settle,
+    timed,
+)
+from peers import KINDS
 
-MERCHANT, BUYER, SYSTEM = Actor.merchant("S1"), Actor.buyer("B1"), Actor.system()
-NEGOTIATE = {
-    "negotiation_type": "invite_cancel",
-    "reason": "agreed_cancel",
-    "evidence": [{"kind": "image", "ref": "m-1"}],
+TARGETS = {
+    "eventsourcing": 1.0,
+    "django-fsm-2 + django-fsm-log": None,
+    "transitions + SQLAlchemy": None,
 }
-SCRIPT = [
-    ("negotiate", MERCHANT, NEGOTIATE),
-    ("decline", BUYER, {}),
-    ("negotiate", MERCHANT, NEGOTIATE),
-    ("decline", BUYER, {}),
-    ("agree", MERCHANT, {}),
-    ("refund_succeeded", SYSTEM, {}),
-]
-
-
-def build(folder: Path, n: int) -> CaseStore:
-    store = CaseStore(f"sqlite:///{folder / 'p4.db'}", cache_size=0)
-    store.create_schema()
-    for i in range(n):
-        store.open_case(facts(f"V{i}"))
-        for event, actor, data in SCRIPT:
-            store.send(f"V{i}", event, actor=actor, at=T0, **data)
-    return store
-
-
-def run_bare(store: CaseStore, fresh_instance: bool) -> float:
-    histories = [store.history(case_id) for case_id in store.case_ids()]
-    start = time.perf_counter()
-    for history in histories:
-        record = Case.reopen(history[0]).record
-        machine = (
-            CaseMachine(model=Binding(record), listeners=[CaseRules(Binding(record))])
-            if fresh_instance
-            else machine_for(record)
-        )
-        for event in history[1:]:
-            machine.send(event.event, payload=parse(EVENT_DATA[event.event], event.data))
-    return time.perf_counter() - start
 
 
 def main() -> None:
-    args = arguments(__doc__, histories=10000)
+    args = arguments(__doc__, histories=10000, rounds=(5, 3))
+    n, rounds = args.histories, args.rounds
+    modules = import_peers(*TARGETS)
+    by_kind = {
+        kind: [f"{kind[0].upper()}{i}" for i in range(j, n, 2)] for j, kind in enumerate(KINDS)
+    }
+    every = [case_id for kind in KINDS for case_id in by_kind[kind]]
     with tempfile.TemporaryDirectory() as tmp:
-        store = build(Path(tmp), args.histories)
-        start = time.perf_counter()
-        problems = verify_all(store)
-        ours = time.perf_counter() - start
-        assert not problems, problems[:3]
-        fresh = run_bare(store, fresh_instance=True)
-        rebound = run_bare(store, fresh_instance=False)
-        store.engine.dispose()
-    n = args.histories
-    report(
-        f"P4 verify {n} stored histories of {len(SCRIPT) + 1} events",
-        [
-            Row(
-                "P4",
-                "verify vs bare machine, new instance per history",
-                n / ours,
-                n / fresh,
-                "histories/s",
-                fresh / ours,
-                ">= 0.80",
-                fresh / ours >= 0.80,
-            ),
-            Row(
-                "P4",
-                "verify vs bare machine, pooled per thread (info)",
-                n / ours,
-                n / rebound,
-                "histories/s",
-                rebound / ours,
-                "(floor)",
-                True,
-            ),
-        ],
+        folder = Path(tmp)
+        library = Library()
+        library.setup(folder / "library.db")
+        peers = peers_on(folder, modules)
+        for system in (library, *peers.values()):
+            for kind in KINDS:
+                system.run(by_kind[kind], kind)
+            check_final(system, by_kind)
+        logs = [library.store.history(case_id) for case_id in every]
+        settle()
+
+        def ours(_round: int) -> float:
+            found = []
+            seconds = timed(lambda: found.append(verify(library.store)))
+            assert found[0].ok and found[0].checked == n, found[0].divergences[:3]
+            return n / seconds
+
+        def in_memory(_round: int) -> float:
+            def run() -> None:
+                for log in logs:
+                    case, mismatch = replay(log)
+                    assert mismatch is None and case is not None
+
+            return n / timed(run)
+
+        contenders = {"verify": ours, "memory": in_memory}
+        for name, peer in peers.items():
+            contenders[name] = lambda _r, p=peer: n / timed(lambda: p.replay(every))
+        rates = interleaved(contenders, rounds)
+        for system in (library, *peers.values()):
+            system.close()
+    rows = []
+    for name, bound in TARGETS.items():
+        ok = at_least(bound) if bound is not None else None
+        figure = f"verify(store) vs {name} replay"
+        rows.append(compare("P4", figure, rates["verify"], rates[name], "histories/s", ">= 1x", ok))
+    rows.append(
+        compare(
+            "P4",
+            "verify(store) vs replay() of the logs in memory",
+            rates["verify"],
+            rates["memory"],
+            "histories/s",
+            "(info)",
+            None,
+        )
     )
+    report(f"P4 replay {n} stored histories (cancel and return), {rounds} rounds", rows)
 
 
 if __name__ == "__main__":
