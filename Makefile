@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck pytest setup system-deps browser clean bench bench-quick
+.PHONY: demo test lint typecheck pytest setup system-deps browser clean bench bench-quick docs
 
 demo: setup
 	$(VENV)/bin/aftersales demo --diagrams diagrams
@@ -59,6 +59,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(VENV)/bin/pytest -q
+
+# The generated half of docs/ (reference pages, JSON Schemas); a test fails when it is stale.
+docs: $(STAMP)
+	$(PY) -m aftersales.reference docs
 
 # Benchmarks print ratios against baselines run in the same process; never part of `make test`.
 # P5 needs PostgreSQL (AFTERSALES_PG_URL, default postgres@127.0.0.1:5432/test).

@@ -1,23 +1,26 @@
-"""The command line, as a user runs it."""
+"""The command line, as a user runs it: outputs, exit codes, and no traceback on bad input."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from aftersales import __version__
 from aftersales.cli import app
 from aftersales.storage import CaseStore
 from aftersales.storage.tables import event_table
+from tests.support import facts
 
 HISTORIES = Path(__file__).parent / "histories"
 runner = CliRunner()
 
 
-def run(*args: str):
-    return runner.invoke(app, list(args))
+def run(*args: str, env: dict[str, str] | None = None):
+    return runner.invoke(app, list(args), env=env or {"AFTERSALES_DB": ""})
 
 
 def test_replay_json_matches_the_spec_field_for_field():
@@ -35,70 +38,156 @@ def test_replay_json_matches_the_spec_field_for_field():
         "refund_amount",
         "path",
         "events",
+        "origin_counts",
     ]
     assert obj["liability_rules"] == ["R3_evidence_timeout"]
     assert obj["path"][0] == "requested" and obj["events"] == 8
+    assert obj["origin_counts"] == {"local": 8, "platform": 0}
 
 
 def test_replay_exit_codes(tmp_path):
-    good = HISTORIES / "timer_return_shipping_lapses.jsonl"
+    good = HISTORIES / "timer_merchant_silence_refund.jsonl"
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(good.read_text().replace('"state": "cancelled"', '"state": "refunded"'))
+    bad.write_text(good.read_text().replace('"state": "refunding"', '"state": "closed"'))
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"op": "open", "at": "2026-03-01T10:00:00+08:00"}\n{"op": 1}\n')
     assert run("replay", str(good)).exit_code == 0
     failed = run("replay", "--json", str(bad))
     assert failed.exit_code == 1
-    assert f"{bad}:4: expected state 'refunded', got 'cancelled'" in failed.stderr
+    assert "expected state 'closed', got 'refunding'" in failed.stderr
+    assert "path so far: requested" in failed.stderr
     unreadable = run("replay", str(broken))
     assert unreadable.exit_code == 2 and f"{broken}:2" in unreadable.stderr
     assert "Traceback" not in unreadable.output
     assert run("replay", str(tmp_path / "missing.jsonl")).exit_code == 2
 
 
-def test_replay_several_files_prints_a_summary():
+def test_replay_of_several_files_as_json_prints_one_object_per_file(tmp_path):
     files = sorted(str(p) for p in HISTORIES.glob("timer_*.jsonl"))
-    result = run("replay", *files)
+    result = run("replay", "--json", *files)
     assert result.exit_code == 0
-    assert f"{len(files)} passed, 0 failed" in result.stdout
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["file"] for o in objects] == files
+    assert all(o["ok"] and o["failures"] == [] for o in objects)
+
+
+def test_replay_summary_table_is_opt_in_above_a_few_dozen_files(tmp_path):
+    files = sorted(str(p) for p in HISTORIES.glob("*.jsonl"))
+    assert len(files) > 40
+    plain = run("replay", *files)
+    assert plain.exit_code == 0 and f"{len(files)} passed, 0 failed" in plain.stdout
+    assert "case" not in plain.stdout.splitlines()[0]
+    table = run("replay", "--table", *files)
+    assert f"{len(files)} passed, 0 failed" in table.stdout and "liability" in table.stdout
 
 
 def test_replay_through_a_store_then_export_and_verify(tmp_path):
-    url = f"sqlite:///{tmp_path / 'x.db'}"
+    db = str(tmp_path / "x.db")  # a plain path: the same as sqlite:///...
     history = HISTORIES / "reason_agreed_new_plan_to_return.jsonl"
-    assert run("replay", "--db", url, str(history)).exit_code == 0
+    assert run("replay", "--db", db, str(history)).exit_code == 0
     exported = tmp_path / "export.jsonl"
-    assert run("export", "R-ANP", "--db", url, "-o", str(exported)).exit_code == 0
+    assert run("export", "R-ANP", "--db", db, "-o", str(exported)).exit_code == 0
     assert run("replay", "--json", str(exported)).exit_code == 0
-    assert run("verify", "--db", url).exit_code == 0
-    store = CaseStore(url)
+    described = json.loads(run("export", "R-ANP", "--db", db, "--json").stdout)
+    assert described["case_id"] == "R-ANP" and described["output"] is None
+    written = [json.loads(line) for line in exported.read_text().splitlines()]
+    assert described["lines"] == written and len(written) > 3
+    verified = run("verify", "--db", db, "--json")
+    assert verified.exit_code == 0 and json.loads(verified.stdout)["checked"] == 1
+    assert run("verify", "--db", db, "--engine", "psm").exit_code == 0
+    store = CaseStore(db)
     with store.engine.begin() as conn:
         conn.execute(event_table.update().where(event_table.c.seq == 2).values(actor_id="X"))
-    tampered = run("verify", "--db", url)
+    tampered = run("verify", "--db", db)
     assert tampered.exit_code == 1 and "R-ANP event 2" in tampered.stderr
-    assert run("export", "nope", "--db", url).exit_code == 1
+    missing = run("export", "nope", "--db", db)
+    assert missing.exit_code == 4 and "not_found" in missing.stderr
+    assert run("verify", "--db", db, "--case", "nope").exit_code == 4
 
 
-def test_timers_run_once_and_db_upgrade(tmp_path):
-    url = f"sqlite:///{tmp_path / 't.db'}"
-    assert run("db", "upgrade", "--db", url).exit_code == 0
-    store = CaseStore(url)
-    from tests.support import facts
+def test_db_is_required_and_never_created_by_a_read(tmp_path, monkeypatch):
+    monkeypatch.delenv("AFTERSALES_DB", raising=False)
+    for command in (["report"], ["verify"], ["export", "C1"], ["timers", "run", "--once"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2 and "--db" in result.stderr, command
+        missing = tmp_path / "nothing.db"
+        result = run(*command, "--db", str(missing))
+        assert result.exit_code == 3 and "db upgrade" in result.stderr
+        assert not missing.exists()
+    env_db = tmp_path / "env.db"
+    assert run("db", "upgrade", env={"AFTERSALES_DB": str(env_db)}).exit_code == 0
+    assert run("verify", env={"AFTERSALES_DB": str(env_db)}).exit_code == 0
 
+
+def test_failures_are_one_line_without_traceback_and_passwords_masked(tmp_path):
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database" * 100)
+    for args in (
+        ["verify", "--db", str(garbage)],
+        ["report", "--db", "postgresql://u:s3cret@127.0.0.1:1/x"],
+        ["db", "upgrade", "--db", "postgresql://u:s3cret@127.0.0.1:1/x"],
+        ["verify", "--db", "nonsense://x"],
+        ["report", "--db", str(tmp_path / "empty.db")],
+    ):
+        if args[-1].endswith("empty.db"):
+            (tmp_path / "empty.db").write_bytes(b"")
+        result = run(*args)
+        assert result.exit_code in (2, 3), (args, result.output)
+        assert "Traceback" not in result.output and "s3cret" not in result.output
+        assert 1 <= len(result.stderr.strip().splitlines()) <= 2, result.stderr
+
+
+def test_version_and_exit_codes_in_help():
+    assert run("--version").stdout.strip() == f"aftersales {__version__}"
+    assert "Exit codes: 0 ok, 1 a check failed, 2 bad input" in run("--help").stdout
+
+
+def test_db_commands(tmp_path):
+    db = str(tmp_path / "x.db")
+    assert run("db", "upgrade", "--db", db).exit_code == 0
+    current = json.loads(run("db", "current", "--db", db, "--json").stdout)
+    assert current["current"] == current["head"]
+    assert run("db", "downgrade", "--revision", "as_0003", "--db", db).exit_code == 0
+    assert json.loads(run("db", "current", "--db", db, "--json").stdout)["current"] == "as_0003"
+    assert run("db", "upgrade", "--db", db).exit_code == 0
+    sql = run("db", "upgrade", "--sql", "--db", "postgresql://u@h/db")
+    assert sql.exit_code == 0 and "CREATE TABLE aftersales_case" in sql.stdout
+
+
+def test_timers_run_once_as_json_and_parked_timers(tmp_path):
+    db = str(tmp_path / "x.db")
+    store = CaseStore(db)
+    store.create_schema()
     store.open_case(facts())
-    result = run("timers", "run", "--db", url, "--once", "--now", "2026-03-10T00:00:00+08:00")
-    assert result.exit_code == 0 and "1 timer event(s) fired" in result.stdout
-    assert store.get("C1").state == "refunding"
+    result = run("timers", "run", "--once", "--json", "--db", db, "--now", "2026-03-05T00:00:00Z")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["fired"] == 1
+    store.open_case(facts(case_id="C2"))
+    with store.engine.begin() as conn:  # a snapshot nobody can read, and a log that is wrong
+        conn.execute(sa.text("UPDATE aftersales_case SET snapshot = NULL WHERE case_id = 'C2'"))
+        conn.execute(sa.text("UPDATE aftersales_event SET data = '{}' WHERE case_id = 'C2'"))
+    parked = run("timers", "run", "--once", "--json", "--db", db, "--now", "2026-03-06T00:00:00Z")
+    assert parked.exit_code == 1
+    [entry] = json.loads(parked.stdout)["parked"]
+    assert entry["case_id"] == "C2" and "rebuilt" in entry["error"]
 
 
-def test_demo_runs_twice(tmp_path):
-    db = tmp_path / "demo.db"
-    for _ in range(2):
-        result = run("demo", "--db", str(db), "--diagrams", str(tmp_path / "dg"))
-        assert result.exit_code == 0, result.output
-        assert "10 stored cases: 0 divergences" in result.stdout
-    with CaseStore(f"sqlite:///{db}").engine.connect() as conn:
-        cases = conn.execute(sa.text("select count(*) from aftersales_case")).scalar_one()
-    assert cases == 10
-    assert (tmp_path / "dg" / "index.html").exists()
-    assert (tmp_path / "dg" / "machine_zh.svg").read_bytes().startswith(b"<?xml")
+def test_demo_leaves_a_file_it_did_not_make(tmp_path):
+    mine = tmp_path / "important.db"
+    mine.write_text("the order service's own data")
+    result = run("demo", "--db", str(mine))
+    assert result.exit_code == 2 and "left alone" in result.stderr
+    assert mine.read_text() == "the order service's own data"
+    assert run("demo", "--db", "postgresql://u@h/db").exit_code == 2
+
+
+@pytest.mark.parametrize("name", ["[bold]x[/bold]", "[link=http://evil]x[/link]"])
+def test_user_data_is_printed_as_text_not_markup(tmp_path, name):
+    history = tmp_path / "h.jsonl"
+    line = (HISTORIES / "timer_merchant_silence_refund.jsonl").read_text().splitlines()
+    opening = json.loads(line[0])
+    opening["case_id"] = name
+    history.write_text("\n".join([json.dumps(opening), *line[1:]]) + "\n")
+    result = run("replay", str(history))
+    assert result.exit_code == 0, result.output
+    assert name in result.stdout

@@ -8,6 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from .console import safe
 from .histories import Outcome
 from .workflow.case import Case
 from .workflow.liability import RULES
@@ -16,12 +17,12 @@ from .workflow.vocabulary import ROLE_LABELS, STATE_LABELS
 
 def path_table(case: Case) -> Table:
     """One row per recorded event: time, actor, event and the state it led to."""
-    table = Table(title=f"case {case.case_id}", show_lines=False)
+    table = Table(title=f"case {safe(case.case_id)}", show_lines=False)
     for column in ("#", "time", "actor", "event", "state", "状态"):
         table.add_column(column)
     for record in case.events:
         role = ROLE_LABELS[record.actor.role]
-        who = f"{role.zh}/{role.en}" + (f" {record.actor.id}" if record.actor.id else "")
+        who = f"{role.zh}/{role.en}" + (f" {safe(record.actor.id)}" if record.actor.id else "")
         label = STATE_LABELS[record.state_after]
         table.add_row(
             str(record.seq),
@@ -54,7 +55,7 @@ def outcome_account(outcome: Outcome) -> Group:
     refund = outcome.case.refund_amount
     parts.append(Text(f"refunded / 退款: {refund if refund is not None else '-'} fen"))
     for failure in outcome.failures:
-        parts.append(Text(f"FAILED {failure}", style="bold red"))
+        parts.append(Text(f"FAILED {failure}", style="bold red"))  # Text: never markup
     return Group(*parts)
 
 
@@ -66,8 +67,8 @@ def summary_table(outcomes: Sequence[Outcome]) -> Table:
     for o in outcomes:
         case = o.case
         table.add_row(
-            o.source,
-            case.case_id,
+            safe(o.source),
+            safe(case.case_id),
             case.state,
             case.liability or "-",
             str(case.refund_amount) if case.refund_amount is not None else "-",

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .metrics import Week
 
-def draw_weekly(weeks: Sequence[tuple[datetime, float | None, float | None]], target: Path) -> None:
+
+def draw_weekly(weeks: Sequence[Week], target: Path) -> None:
     """Rejection rate and merchant-liable share per week, written to ``target`` as SVG."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise SystemExit("the chart needs matplotlib: pip install 'aftersales[chart]'") from exc
+    except ImportError:  # pragma: no cover - depends on the install
+        raise ImportError(
+            "the chart needs the 'chart' extra: pip install 'aftersales[chart]'"
+        ) from None
     figure, axes = plt.subplots(figsize=(8, 3.5))
     nan = float("nan")
-    days: Any = [row[0] for row in weeks]
-    rejection: Any = [nan if row[1] is None else row[1] for row in weeks]
-    liable: Any = [nan if row[2] is None else row[2] for row in weeks]
+    days: Any = [week.start for week in weeks]
+    rejection: Any = [nan if w.rejection_rate is None else w.rejection_rate for w in weeks]
+    liable: Any = [
+        nan if w.merchant_liable_share is None else w.merchant_liable_share for w in weeks
+    ]
     axes.plot(days, rejection, marker="o", label="rejection rate")
     axes.plot(days, liable, marker="o", label="merchant-liable share")
     axes.set_ylim(0, 1)

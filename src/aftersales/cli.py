@@ -1,60 +1,110 @@
-"""The ``aftersales`` command: thin commands over the library."""
+"""The ``aftersales`` command: thin commands over the library.
+
+Each command builds the library object, calls it, and formats the result: JSON for machines
+(``--json``), tables for people. ``--db`` takes a database URL or a plain path to a SQLite file,
+the same way everywhere (or ``AFTERSALES_DB``); only ``demo`` and ``db upgrade`` create one.
+"""
 
 from __future__ import annotations
 
-import json
+from .extras import require
+
+require("the aftersales command", "cli", "typer", "rich", "sqlalchemy", "alembic")
+
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
-from rich.console import Console
 
-from .account import outcome_account, summary_table
-from .histories import (
-    HistoryError,
-    MemoryTarget,
-    Outcome,
-    Target,
-    dump_lines,
-    export_lines,
-    replay_file,
+from . import __version__
+from .console import (
+    EXIT_CODES_HELP,
+    FAILED,
+    OK,
+    db_option_value,
+    err,
+    existing_sqlite_file,
+    fail,
+    handled,
+    out,
+    print_json,
+    progress,
+    safe,
+    settings,
 )
-from .storage.engine import DEFAULT_URL
-from .storage.replay import StoreTarget
-from .storage.store import CaseStore
-from .workflow.errors import AftersalesError
+from .formats import (
+    DbCurrentOutput,
+    ExportOutput,
+    ReplayFileOutput,
+    ReportOutput,
+    TimersOutput,
+    VerifyOutput,
+)
+from .histories import HistoryError, MemoryTarget, Outcome, Target, dump_lines, export_lines
 
 app = typer.Typer(
-    help="WeChat Shop after-sales cases as an explicit, tested state machine.",
+    help=f"WeChat Shop after-sales cases as an explicit, tested state machine. {EXIT_CODES_HELP}",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
-timers_app = typer.Typer(help="Durable timers.", no_args_is_help=True)
+db_app = typer.Typer(help=f"Database schema (Alembic). {EXIT_CODES_HELP}", no_args_is_help=True)
+timers_app = typer.Typer(help=f"Durable timers. {EXIT_CODES_HELP}", no_args_is_help=True)
+diagrams_app = typer.Typer(help="Training diagrams.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(timers_app, name="timers")
+app.add_typer(diagrams_app, name="diagrams")
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+Db = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL, or a path to a SQLite file (or AFTERSALES_DB)."),
+]
+Json = Annotated[bool, typer.Option("--json", help="JSON on stdout, for machines.")]
+SUMMARY_ABOVE = 40
+"""Above this many history files, the summary table is printed only when asked for."""
 
-DbOption = Annotated[str, typer.Option("--db", help="Database URL.")]
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"aftersales {__version__}")
+        raise typer.Exit(OK)
 
 
-def _store(url: str) -> CaseStore:
-    try:
-        return CaseStore(url)
-    except AftersalesError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """WeChat Shop after-sales cases as an explicit, tested state machine."""
+    settings["debug"] = debug
+
+
+def _store(db: str | None, *, create: bool = False) -> Any:
+    from .storage import CaseStore
+
+    url = db_option_value(db)
+    if not create:
+        existing_sqlite_file(url)
+    secret = os.environ.get("AFTERSALES_SECRET")
+    return CaseStore(url, secret=secret.encode() if secret else None)
 
 
 @app.command()
 def replay(
     files: Annotated[list[Path], typer.Argument(help="History files (JSON Lines).")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
-    db: Annotated[str | None, typer.Option("--db", help="Replay through this store.")] = None,
+    as_json: Json = False,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Replay through this store (created if missing).")
+    ] = None,
+    table: Annotated[
+        bool | None, typer.Option("--table/--no-table", help="Summary table of several files.")
+    ] = None,
 ) -> None:
     """Replay case histories and check their expectations.
 
@@ -63,124 +113,285 @@ def replay(
 
     Example: aftersales replay tests/histories/*.jsonl
     """
-    store = None
-    if db:
-        from .storage.migrate import upgrade
+    from .account import outcome_account, summary_table
+    from .histories import replay_file
 
-        store = _store(db)
-        upgrade(db)  # the schema is Alembic's, also when a replay creates the database
-    outcomes: list[Outcome] = []
-    code = 0
-    for path in files:
-        target: Target = StoreTarget(store) if store is not None else MemoryTarget()
-        try:
-            outcome = replay_file(path, target)
-        except HistoryError as exc:
-            err.print(f"[red]{exc}[/red]")
-            code = 2
-            continue
-        outcomes.append(outcome)
-        for failure in outcome.failures:
-            err.print(f"[red]{failure}[/red]")
-        code = max(code, 0 if outcome.ok else 1)
-        if as_json:
-            print(json.dumps(outcome.to_json(), ensure_ascii=False))
-        elif len(files) == 1:
-            out.print(outcome_account(outcome))
-    if not as_json and len(files) > 1:
-        out.print(summary_table(outcomes))
+    with handled():
+        store = _replay_store(db)
+        outcomes: list[Outcome] = []
+        code = OK
+        with progress("replaying", len(files) if len(files) > 1 else None) as advance:
+            for path in files:
+                advance()
+                target: Target = MemoryTarget() if store is None else _store_target(store)
+                try:
+                    outcome = replay_file(path, target)
+                except HistoryError as exc:
+                    err.print(f"[red]{safe(exc)}[/red]")
+                    code = max(code, 2)
+                    if as_json:
+                        failed = ReplayFileOutput(
+                            file=str(path), ok=False, failures=[str(exc)], case=None
+                        )
+                        print_json(failed)
+                    continue
+                outcomes.append(outcome)
+                for failure in outcome.failures:
+                    err.print(f"[red]{safe(failure)}[/red]")
+                code = max(code, OK if outcome.ok else FAILED)
+                if as_json:
+                    _replay_json(outcome, several=len(files) > 1)
+                elif len(files) == 1:
+                    out.print(outcome_account(outcome))
+        if (
+            not as_json
+            and len(files) > 1
+            and (table or (table is None and len(files) <= SUMMARY_ABOVE))
+        ):
+            out.print(summary_table(outcomes))
+        elif not as_json and len(files) > 1:
+            passed = sum(o.ok for o in outcomes)
+            out.print(f"{passed} passed, {len(files) - passed} failed")
     raise typer.Exit(code)
+
+
+def _replay_store(db: str | None) -> Any:
+    if not db:
+        return None
+    from .storage.migrate import upgrade
+
+    store = _store(db, create=True)
+    upgrade(store.engine)  # the schema is Alembic's, also when a replay creates the database
+    return store
+
+
+def _store_target(store: Any) -> Target:
+    from .storage.replay import StoreTarget
+
+    return cast(Target, StoreTarget(store))
+
+
+def _replay_json(outcome: Outcome, several: bool) -> None:
+    if not several:
+        print_json(outcome.summary())
+        return
+    failures = [str(f) for f in outcome.failures]
+    print_json(
+        ReplayFileOutput(
+            file=outcome.source, ok=outcome.ok, failures=failures, case=outcome.summary()
+        )
+    )
 
 
 @app.command()
 def export(
     case_id: Annotated[str, typer.Argument(help="The case to export.")],
-    db: DbOption = DEFAULT_URL,
+    db: Db = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
+    as_json: Json = False,
 ) -> None:
-    """Write a stored case as a history file that replays to the same states.
+    """Write a stored case as a history file that replays to the same outcome.
 
-    Example: aftersales export C1 --db sqlite:///aftersales.db -o C1.jsonl
+    Exit 4 if there is no such case. Example: aftersales export C1 --db cases.db -o C1.jsonl
     """
-    store = _store(db)
-    try:
-        text = dump_lines(export_lines(store.history(case_id), store.get(case_id)))
-    except AftersalesError as exc:
-        err.print(f"[red]{exc.code}: {exc}[/red]")
-        raise typer.Exit(1) from exc
-    if output is None:
-        print(text, end="")
-    else:
-        output.write_text(text, encoding="utf-8")
+    with handled():
+        store = _store(db)
+        lines = export_lines(store.history(case_id), store.get(case_id))
+        if output is not None:
+            output.write_text(dump_lines(lines), encoding="utf-8")
+        if as_json:
+            written = str(output) if output is not None else None
+            print_json(ExportOutput(case_id=case_id, lines=lines, output=written))
+        elif output is None:
+            print(dump_lines(lines), end="")
+        else:
+            out.print(f"wrote {safe(output)}")
 
 
 @app.command()
 def verify(
-    db: DbOption = DEFAULT_URL,
+    db: Db = None,
     case: Annotated[str | None, typer.Option("--case", help="Only this case.")] = None,
+    engine: Annotated[
+        str, typer.Option(help="compiled (the dispatch table) or psm (python-statemachine).")
+    ] = "compiled",
+    as_json: Json = False,
 ) -> None:
-    """Check every stored case: digest chain intact, log replays to the recorded states.
+    """Check every stored case against its log: the digest chain, the replay under the rules,
+    and everything the case row stores. Exit 1 on any divergence, 4 if --case names no case.
 
-    Exits 1 on any divergence. Example: aftersales verify --db sqlite:///aftersales.db
+    Example: aftersales verify --db cases.db --engine psm
     """
-    from .storage.verify import verify_all, verify_case
+    from .storage.verify import verify as check
+    from .wechat.links import divergences
 
-    store = _store(db)
-    found = [d for d in [verify_case(store, case)] if d] if case else verify_all(store)
-    for divergence in found:
-        err.print(f"[red]{divergence}[/red]")
-    checked = 1 if case else len(store.case_ids())
-    out.print(f"{checked} case(s) checked, {len(found)} divergence(s)")
-    # Disagreements with WeChat are not integrity faults: shown, not failed on.
-    for row in store.divergences():
-        if case is None or row["case_id"] == case:
-            out.print(
-                f"[yellow]platform: {row['case_id']} is {row['our_state']}, WeChat says "
-                f"{row['platform_status']} ({row['platform_id']})[/yellow]"
+    if engine not in ("compiled", "psm"):
+        fail("--engine is compiled or psm")
+    with handled():
+        store = _store(db)
+        if case is not None:
+            store.get(case)  # not found: exit 4, not a divergence
+        total = 1 if case else store.count_cases()
+        with progress("verifying", total) as advance:
+            report = check(store, case, engine=cast(Any, engine), progress=advance)
+        platform = [d for d in divergences(store) if case is None or d.case_id == case]
+    if as_json:
+        print_json(
+            VerifyOutput.model_validate(
+                {
+                    "checked": report.checked,
+                    "divergences": report.divergences,
+                    "platform_divergences": platform,
+                },
+                from_attributes=True,
             )
-    raise typer.Exit(1 if found else 0)
+        )
+    else:
+        for divergence in report.divergences:
+            err.print(f"[red]{safe(divergence)}[/red]")
+        out.print(f"{report.checked} case(s) checked, {len(report.divergences)} divergence(s)")
+        for d in platform:  # disagreements with WeChat are shown, not failed on
+            out.print(
+                f"[yellow]WeChat: {safe(d.case_id or '-')} is {safe(d.our_state or '-')}, "
+                f"WeChat says {safe(d.platform_status)} ({safe(d.reason)})[/yellow]"
+            )
+    raise typer.Exit(FAILED if report.divergences else OK)
 
 
 @timers_app.command("run")
 def timers_run(
-    db: DbOption = DEFAULT_URL,
+    db: Db = None,
     once: Annotated[bool, typer.Option("--once", help="One sweep, then exit.")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between sweeps.")] = 5.0,
     now: Annotated[str | None, typer.Option(help="Sweep as of this time (ISO 8601).")] = None,
     batch: Annotated[int, typer.Option(help="Cases per transaction.")] = 500,
+    as_json: Json = False,
 ) -> None:
-    """Fire due timers: once, or every INTERVAL seconds until interrupted.
+    """Fire due timers: once, or every INTERVAL seconds until interrupted. Exit 1 when a case's
+    timer is parked (its expiry failed; the others fired).
 
-    Example: aftersales timers run --db sqlite:///aftersales.db --once
+    Example: aftersales timers run --db cases.db --once
     """
-    store = _store(db)
-    while True:
-        total = 0
-        with out.status("sweeping due timers...") as status:
-            while True:
-                fired = store.fire_due_timers(now or datetime.now(UTC), limit=batch)
-                total += fired
-                status.update(f"sweeping due timers... {total} fired")
-                if fired == 0:
-                    break
-        out.print(f"{total} timer event(s) fired")
-        if once:
-            return
-        time.sleep(interval)
+    with handled():
+        store = _store(db)
+        while True:
+            fired = _sweep(store, now, batch)
+            parked = store.parked_timers()
+            swept = datetime.now(UTC).astimezone().replace(microsecond=0)
+            stamp = swept.isoformat()
+            if as_json:
+                print_json(
+                    TimersOutput.model_validate(
+                        {"at": swept, "fired": fired, "parked": parked}, from_attributes=True
+                    )
+                )
+            else:
+                out.print(f"{stamp} {fired} timer event(s) fired, {len(parked)} parked")
+                for p in parked:
+                    err.print(f"[yellow]parked: {safe(p.case_id)}: {safe(p.error)}[/yellow]")
+            if once:
+                raise typer.Exit(FAILED if parked else OK)
+            time.sleep(interval)
+
+
+def _sweep(store: Any, now: str | None, batch: int) -> int:
+    total = 0
+    with progress("sweeping", None) as advance:
+        while True:
+            fired = store.fire_due_timers(now or datetime.now(UTC), limit=batch)
+            total += len(fired)
+            advance(len(fired))
+            if not fired:
+                return total
+
+
+@timers_app.command("unpark")
+def timers_unpark(case_id: Annotated[str, typer.Argument()], db: Db = None) -> None:
+    """Let the sweeper try a parked case's timer again. Example: aftersales timers unpark C1"""
+    with handled():
+        _store(db).unpark_timer(case_id)
+    out.print(f"{safe(case_id)}: timer unparked")
 
 
 @db_app.command("upgrade")
-def db_upgrade(db: DbOption = DEFAULT_URL) -> None:
-    """Create or upgrade the schema with Alembic. Example: aftersales db upgrade --db URL"""
-    from .storage.migrate import upgrade
+def db_upgrade(
+    db: Db = None,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print the SQL instead of running it.")
+    ] = False,
+) -> None:
+    """Create or upgrade the schema (its own Alembic version table and branch).
 
-    upgrade(db)
-    out.print(f"schema at head: {db}")
+    Example: aftersales db upgrade --db postgresql://user@host/shop
+    """
+    from .storage.migrate import upgrade, upgrade_sql
+
+    with handled():
+        if sql:
+            print(upgrade_sql(None, revision, _dialect(db)), end="")
+            return
+        store = _store(db, create=True)
+        at = upgrade(store.engine, revision)
+    out.print(f"schema at {at}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[
+        str, typer.Option(help="Target revision (base removes every table).", show_default=False)
+    ],
+    db: Db = None,
+) -> None:
+    """Take the schema back to REVISION.
+
+    Example: aftersales db downgrade --revision as_0003 --db cases.db
+    """
+    from .storage.migrate import downgrade
+
+    with handled():
+        at = downgrade(_store(db).engine, revision)
+    out.print(f"schema at {at or 'base'}")
+
+
+@db_app.command("current")
+def db_current(db: Db = None, as_json: Json = False) -> None:
+    """Show the revision the schema is at. Example: aftersales db current --db cases.db"""
+    from .storage.migrate import current, head
+
+    with handled():
+        at = current(_store(db).engine)
+    if as_json:
+        print_json(DbCurrentOutput(current=at, head=head()))
+    else:
+        out.print(f"{at or 'none'} (head {head()})")
+
+
+@db_app.command("stamp")
+def db_stamp(
+    revision: Annotated[str, typer.Option(help="The revision the schema already has.")] = "head",
+    db: Db = None,
+) -> None:
+    """Record REVISION without running migrations.
+
+    Example: aftersales db stamp --revision head --db x.db
+    """
+    from .storage.migrate import stamp
+
+    with handled():
+        at = stamp(_store(db).engine, revision)
+    out.print(f"schema stamped at {at}")
+
+
+def _dialect(db: str | None) -> str:
+    from .storage.engine import database_url
+
+    return database_url(db_option_value(db)).get_backend_name()
 
 
 @app.command()
 def demo(
-    db: Annotated[Path, typer.Option("--db", help="SQLite file; recreated each run.")] = Path(
+    db: Annotated[str, typer.Option("--db", help="SQLite URL or path; recreated each run.")] = (
         "aftersales-demo.db"
     ),
     diagrams: Annotated[
@@ -189,30 +400,25 @@ def demo(
 ) -> None:
     """Play the seed scenarios through a fresh SQLite store and show each case's path.
 
-    The database file is deleted and recreated on every run, so running it twice works.
+    The database is deleted and recreated on every run, so running it twice works; a file
+    that is not a database this demo made is never deleted.
     """
     from .demo import run_demo
 
-    run_demo(db, out, diagrams)
-
-
-def main() -> None:  # pragma: no cover - the console script
-    app()
-
-
-diagrams_app = typer.Typer(help="Training diagrams.", no_args_is_help=True)
-app.add_typer(diagrams_app, name="diagrams")
+    with handled():
+        run_demo(db, out, diagrams)
 
 
 @diagrams_app.command("render")
 def diagrams_render(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("diagrams"),
 ) -> None:
-    """Regenerate the committed training set (DOT and SVG) and diagrams/index.html."""
+    """Regenerate the committed training set (DOT and SVG) and its page."""
     from .diagrams.render import render_all
 
-    written = render_all(out_dir)
-    out.print(f"{len(written)} files written to {out_dir}/")
+    with handled():
+        written = render_all(out_dir)
+    out.print(f"{len(written)} files written to {safe(out_dir)}/")
 
 
 @app.command()
@@ -221,7 +427,7 @@ def diagram(
         Path | None, typer.Option("--history", help="Draw this history's path.")
     ] = None,
     case: Annotated[str | None, typer.Option("--case", help="Draw this stored case.")] = None,
-    db: DbOption = DEFAULT_URL,
+    db: Db = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="File stem.")] = Path("case"),
     fmt: Annotated[str, typer.Option("--format", help="svg, png, pdf or dot.")] = "svg",
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
@@ -231,11 +437,11 @@ def diagram(
     Example: aftersales diagram --history tests/histories/idempotent_retries.jsonl --format png
     """
     from .diagrams.render import FORMATS, Lang, case_diagram, write
+    from .histories import replay_file
 
     if fmt not in FORMATS or lang not in ("zh", "en") or (history_file is None) == (case is None):
-        err.print("give exactly one of --history or --case; --format svg|png|pdf|dot; --lang zh|en")
-        raise typer.Exit(2)
-    try:
+        fail("give exactly one of --history or --case; --format svg|png|pdf|dot; --lang zh|en")
+    with handled():
         if history_file is not None:
             target = MemoryTarget()
             replay_file(history_file, target)
@@ -243,108 +449,76 @@ def diagram(
         else:
             assert case is not None
             shown = _store(db).get(case)
-    except (HistoryError, AftersalesError) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
-    dot = case_diagram(shown.events, shown.path, shown.case_id, cast(Lang, lang))  # checked above
-    [written] = write(dot, output.parent, output.name, [fmt])
-    out.print(f"wrote {written}")
+        dot = case_diagram(shown.events, shown.path, shown.case_id, cast(Lang, lang))
+        [written] = write(dot, output.parent, output.name, [fmt], lang=lang)
+    out.print(f"wrote {safe(written)}")
 
 
-def _day(value: str | None, name: str) -> datetime | None:
+def _day(value: str | None, name: str, zone: ZoneInfo) -> datetime | None:
     if value is None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        err.print(f"[red]--{name} must be a date like 2026-03-01[/red]")
-        raise typer.Exit(2) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except ValueError:
+        fail(f"--{name} must be a date like 2026-03-01")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
 @app.command("report")
 def report_command(
-    db: DbOption = DEFAULT_URL,
+    db: Db = None,
     shop: Annotated[str | None, typer.Option(help="Only this shop.")] = None,
     since: Annotated[str | None, typer.Option(help="Opened on or after (ISO date).")] = None,
     until: Annotated[str | None, typer.Option(help="Opened before (ISO date).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON for machines.")] = False,
+    tz: Annotated[str, typer.Option(help="Time zone of the day boundaries.")] = "Asia/Shanghai",
+    as_json: Json = False,
     chart: Annotated[
         Path | None, typer.Option(help="Draw the weekly rates into this SVG file.")
     ] = None,
 ) -> None:
     """After-sales metrics per shop and period, overall and by category.
 
-    Rejection rate (售后拒绝率), direct and blocked direct rejections, negotiations and their
-    acceptance, interventions and the merchant-liable share, median time to resolution.
+    Rejection rate (售后拒绝率), direct rejections (also those made in the shop console) and
+    blocked ones, negotiations and their acceptance, interventions, rulings by liability,
+    exchanges, interceptions, changed requests, events by origin, median time to resolution,
+    and WeChat divergences with their raw status. Days start at midnight in --tz.
 
-    Example: aftersales report --db sqlite:///aftersales.db --shop S1 --since 2026-03-01
+    Example: aftersales report --db cases.db --shop S1 --since 2026-03-01
     """
-    from .metrics import report, weekly
+    from .metrics import Period, report, weekly
+    from .report_view import negotiation_table, report_table
+    from .wechat.links import divergences
 
-    store = _store(db)
-    start, end = _day(since, "since"), _day(until, "until")
-    groups = report(store, shop, start, end)
-    divergences = store.divergences()
-    if as_json:
-        payload = {name: metrics.to_json() for name, metrics in groups.items()}
-        print(json.dumps({"groups": payload, "divergences": len(divergences)}, default=str))
-    else:
-        out.print(_report_table(groups))
-        out.print(_negotiation_table(groups["all"]))
-        if divergences:
-            out.print(f"[yellow]{len(divergences)} divergence(s) from WeChat Shop[/yellow]")
-    if chart is not None:
-        from .chart import draw_weekly
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail(f"unknown time zone {tz!r}", "use an IANA name such as Asia/Shanghai")
+    with handled():
+        store = _store(db)
+        period = Period(shop, _day(since, "since", zone), _day(until, "until", zone))
+        result = report(store, period)
+        platform = divergences(store)
+        if as_json:
+            groups = {"all": result.overall, **result.by_category}
+            print_json(
+                ReportOutput.model_validate(
+                    {"groups": groups, "divergences": platform}, from_attributes=True
+                )
+            )
+        else:
+            out.print(report_table(result))
+            out.print(negotiation_table(result.overall))
+            for d in platform:
+                out.print(
+                    f"[yellow]WeChat {safe(d.platform_status)} for {safe(d.case_id or '-')}"
+                    f" ({safe(d.our_state or '-')}): {safe(d.reason)}[/yellow]"
+                )
+        if chart is not None:
+            from .chart import draw_weekly
 
-        draw_weekly(weekly(store, shop, start, end), chart)
-        out.print(f"chart written to {chart}")
-
-
-def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
-
-
-def _report_table(groups: dict[str, Any]) -> Any:
-    from rich.table import Table
-
-    table = Table(title="after-sales report / 售后指标")
-    for column in (
-        "category",
-        "cases",
-        "rejection rate",
-        "direct rej.",
-        "blocked direct",
-        "negotiations",
-        "interventions",
-        "merchant liable",
-        "median h",
-    ):
-        table.add_column(column)
-    for name, m in groups.items():
-        hours = m.median_resolution_hours
-        table.add_row(
-            name,
-            str(m.cases),
-            _rate(m.rejection_rate),
-            str(m.direct_rejections),
-            str(m.blocked_direct_rejections),
-            str(sum(n.count for n in m.negotiations)),
-            str(m.interventions),
-            _rate(m.merchant_liable_share),
-            "-" if hours is None else f"{hours:.1f}",
-        )
-    return table
+            draw_weekly(weekly(store, period), chart)
+            out.print(f"chart written to {safe(chart)}")
 
 
-def _negotiation_table(metrics: Any) -> Any:
-    from rich.table import Table
-
-    table = Table(title="negotiations / 协商")
-    for column in ("type", "reason", "count", "accepted", "rate"):
-        table.add_column(column)
-    for n in metrics.negotiations:
-        table.add_row(
-            n.negotiation_type, n.reason, str(n.count), str(n.accepted), _rate(n.acceptance_rate)
-        )
-    return table
+def main() -> None:  # pragma: no cover - the console script
+    app()

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from .console import safe
 from .histories import Outcome, parse_history, replay_lines
 from .scenarios import SCENARIOS, history
-from .storage.migrate import upgrade
+from .storage.engine import database_url, shown
+from .storage.migrate import VERSION_TABLE, upgrade
 from .storage.replay import StoreTarget
 from .storage.store import CaseStore
-from .storage.verify import verify_all
+from .storage.verify import verify
+from .workflow.errors import InvalidInput
 from .workflow.liability import RULES
 
 
@@ -54,14 +58,48 @@ def _summary(outcomes: list[Outcome]) -> Table:
     return table
 
 
-def run_demo(db: Path, console: Console, diagrams: Path | None = None) -> list[Outcome]:
-    """Recreate ``db``, replay every seed history into it, print paths and liability."""
+def demo_file(db: str) -> Path:
+    """The SQLite file of the demo, recreated only if this demo made it (or it is missing)."""
+    url = database_url(db)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        raise InvalidInput(
+            f"The demo needs a SQLite file, not {shown(url)}.",
+            f"演示需要 SQLite 文件,而不是 {shown(url)}。",
+            "db",
+        )
+    path = Path(url.database)
+    if path.exists() and not _made_by_the_demo(path):
+        raise InvalidInput(
+            f"{path} exists and is not a database the demo made: it is left alone; "
+            "give another --db.",
+            f"{path} 已存在且不是演示创建的数据库,未做改动;请换一个 --db。",
+            "db",
+        )
+    return path
+
+
+def _made_by_the_demo(path: Path) -> bool:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError:
+        return False
+    return VERSION_TABLE in names and all(
+        name.startswith(("aftersales_", "sqlite_")) for name in names
+    )
+
+
+def run_demo(db: str, console: Console, diagrams: Path | None = None) -> list[Outcome]:
+    """Recreate the demo database, replay every seed history into it, print paths and
+    liability, verify, and optionally render the diagrams."""
+    path = demo_file(db)
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{db}"
-    upgrade(url)
-    store = CaseStore(url)
-    console.print(f"[bold]Seed scenarios replayed into {db}[/bold] (timers fired by the sweeper)")
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = CaseStore(str(path))
+    upgrade(store.engine)
+    console.print(
+        f"[bold]Seed scenarios replayed into {safe(path)}[/bold] (timers fired by the sweeper)"
+    )
     outcomes = []
     for scenario in SCENARIOS:
         console.print(f"\n[bold]{scenario.title_zh}[/bold]  {scenario.title_en}")
@@ -71,9 +109,9 @@ def run_demo(db: Path, console: Console, diagrams: Path | None = None) -> list[O
             outcomes.append(outcome)
             _print_case(console, outcome, risky=name == scenario.risky)
     console.print(_summary(outcomes))
-    divergences = verify_all(store)
+    checked = verify(store)
     console.print(
-        f"\nverified {len(store.case_ids())} stored cases: {len(divergences)} divergences"
+        f"\nverified {checked.checked} stored cases: {len(checked.divergences)} divergences"
     )
     if diagrams is not None:
         from .diagrams.render import render_all

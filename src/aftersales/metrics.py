@@ -1,29 +1,46 @@
 """After-sales metrics from the store, per shop and period, overall and by category.
 
 Everything is counted in SQL over indexed columns (the case row, the log's event column, the
-refused-command log); only the median and the weekly buckets are finished in Python.
+refused-command log); only the medians and the weekly buckets are finished in Python. Events
+from the shop console or the platform (origin ``platform``) count like any other: a direct
+rejection made in the console is a direct rejection.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel, Field, computed_field
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from .storage.engine import transaction
 from .storage.store import CaseStore
 from .storage.tables import case_table, event_table, refused_table
 
-ALL = "all"
+SUMMED = (
+    "cases",
+    "rejected_cases",
+    "direct_rejections",
+    "console_direct_rejections",
+    "blocked_direct_rejections",
+    "interventions",
+    "ruled",
+    "merchant_liable",
+    "exchanges",
+    "exchanged",
+    "interceptions",
+    "interceptions_succeeded",
+    "modifications",
+)
 
 
-@dataclass
-class NegotiationStat:
+class NegotiationStat(BaseModel):
     """How often one negotiation type and reason was used, and how often the buyer went along
     (accepted it, or supplied the evidence it asked for)."""
 
@@ -32,117 +49,153 @@ class NegotiationStat:
     count: int = 0
     accepted: int = 0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def acceptance_rate(self) -> float | None:
+        """accepted / count."""
         return self.accepted / self.count if self.count else None
 
 
-@dataclass
-class Metrics:
+class Metrics(BaseModel):
     """The figures of one group of cases (a category, or all)."""
 
     cases: int = 0
     rejected_cases: int = 0
     direct_rejections: int = 0
+    console_direct_rejections: int = Field(
+        default=0, description="Direct rejections learned from WeChat (made in the shop console)."
+    )
     blocked_direct_rejections: int = 0
-    negotiations: list[NegotiationStat] = field(default_factory=list)
+    negotiations: list[NegotiationStat] = Field(default_factory=list)
     interventions: int = 0
     ruled: int = 0
     merchant_liable: int = 0
+    rulings: dict[str, int] = Field(
+        default_factory=dict, description="Rulings by the liability found: merchant, buyer, ..."
+    )
+    exchanges: int = 0
+    exchanged: int = 0
+    interceptions: int = 0
+    interceptions_succeeded: int = 0
+    modifications: int = Field(default=0, description="Times buyers changed their requests.")
+    events_by_origin: dict[str, int] = Field(default_factory=dict)
     median_resolution_hours: float | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def rejection_rate(self) -> float | None:
         """售后拒绝率: cases with a merchant rejection / cases."""
         return self.rejected_cases / self.cases if self.cases else None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def merchant_liable_share(self) -> float | None:
         """Of the cases the platform ruled, the share where the merchant was liable."""
         return self.merchant_liable / self.ruled if self.ruled else None
 
-    def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["rejection_rate"] = self.rejection_rate
-        out["merchant_liable_share"] = self.merchant_liable_share
-        out["negotiations"] = [
-            {**asdict(n), "acceptance_rate": n.acceptance_rate} for n in self.negotiations
-        ]
-        return out
+
+@dataclass(frozen=True)
+class Report:
+    """The metrics of every case chosen, and of each category."""
+
+    overall: Metrics
+    by_category: dict[str, Metrics]
 
 
-def _filters(shop: str | None, since: datetime | None, until: datetime | None) -> list[Any]:
-    found: list[Any] = []
-    if shop is not None:
-        found.append(case_table.c.shop_id == shop)
-    if since is not None:
-        found.append(case_table.c.opened_at >= since)
-    if until is not None:
-        found.append(case_table.c.opened_at < until)
-    return found
+@dataclass(frozen=True)
+class Period:
+    """Which cases a report counts: one shop (or all), opened in ``[since, until)``."""
+
+    shop: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def filters(self) -> list[Any]:
+        found: list[Any] = []
+        if self.shop is not None:
+            found.append(case_table.c.shop_id == self.shop)
+        if self.since is not None:
+            found.append(case_table.c.opened_at >= self.since)
+        if self.until is not None:
+            found.append(case_table.c.opened_at < self.until)
+        return found
 
 
 def _json_text(conn: Connection, column: Any, key: str) -> Any:
-    # The log keeps data as JSON text: SQLite reads it as JSON directly, PostgreSQL after a cast.
-    if conn.dialect.name == "postgresql":
-        return sa.cast(column, sa.JSON)[key].as_string()
+    # SQLite reads the JSON column with json_extract, PostgreSQL its JSONB with ->>.
     return sa.type_coerce(column, sa.JSON)[key].as_string()
 
 
+_JOINED = event_table.join(case_table, event_table.c.case_id == case_table.c.case_id)
+_CATEGORY = case_table.c.category
+_EVENT_COUNTS = {
+    "modifications": event_table.c.event == "modify",
+    "interceptions": event_table.c.event == "intercept",
+    "interceptions_succeeded": event_table.c.event == "intercept_succeeded",
+}
+
+
 def report(
-    store: CaseStore,
-    shop: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> dict[str, Metrics]:
-    """Metrics for ``all`` cases and for each category, of ``shop`` opened in [since, until)."""
-    where = _filters(shop, since, until)
-    groups: dict[str, Metrics] = defaultdict(Metrics)
-    category = case_table.c.category
-    joined = event_table.join(case_table, event_table.c.case_id == case_table.c.case_id)
-    with transaction(store.engine) as conn:
-        for cat, n in conn.execute(
-            sa.select(category, sa.func.count()).where(*where).group_by(category)
-        ):
-            groups[cat].cases = n
-        rejections = (
-            sa.select(
-                category,
-                sa.func.count(sa.distinct(event_table.c.case_id)),
-                sa.func.sum(sa.case((event_table.c.state_before == "requested", 1), else_=0)),
-            )
-            .select_from(joined)
-            .where(event_table.c.event == "reject", *where)
-            .group_by(category)
-        )
-        for cat, cases, direct in conn.execute(rejections):
-            groups[cat].rejected_cases, groups[cat].direct_rejections = cases, int(direct or 0)
-        blocked = (
-            sa.select(category, sa.func.count())
-            .select_from(
-                refused_table.join(case_table, refused_table.c.case_id == case_table.c.case_id)
-            )
-            .where(
-                refused_table.c.event == "reject",
-                refused_table.c.code == "negotiation_required",
-                *where,
-            )
-            .group_by(category)
-        )
-        for cat, n in conn.execute(blocked):
-            groups[cat].blocked_direct_rejections = n
+    store: CaseStore, period: Period | None = None, *, session: Session | None = None
+) -> Report:
+    """Metrics for all cases of ``period`` (default: every case) and for each category."""
+    where = (period or Period()).filters()
+    groups: dict[str, Metrics] = defaultdict(lambda: Metrics())
+    with transaction(store.engine, session) as conn:
+        _cases(conn, groups, where)
+        _rejections(conn, groups, where)
         _negotiations(conn, groups, where)
         _interventions(conn, groups, where)
-        medians = defaultdict(list)
-        for cat, seconds in conn.execute(
-            sa.select(category, case_table.c.resolution_seconds).where(
-                case_table.c.resolution_seconds.is_not(None), *where
-            )
-        ):
-            medians[cat].append(seconds)
+        _events(conn, groups, where)
+        medians = _resolutions(conn, where)
     for cat, values in medians.items():
         groups[cat].median_resolution_hours = statistics.median(values) / 3600
     return _with_total(dict(groups), [v for values in medians.values() for v in values])
+
+
+def _cases(conn: Connection, groups: dict[str, Metrics], where: list[Any]) -> None:
+    query = sa.select(
+        _CATEGORY,
+        sa.func.count(),
+        sa.func.count().filter(case_table.c.type == "exchange"),
+        sa.func.count().filter(case_table.c.state == "exchanged"),
+    ).where(*where)
+    for cat, n, exchanges, exchanged in conn.execute(query.group_by(_CATEGORY)):
+        metrics = groups[cat]
+        metrics.cases, metrics.exchanges, metrics.exchanged = n, exchanges, exchanged
+
+
+def _rejections(conn: Connection, groups: dict[str, Metrics], where: list[Any]) -> None:
+    direct = event_table.c.state_before == "requested"
+    rejections = (
+        sa.select(
+            _CATEGORY,
+            sa.func.count(sa.distinct(event_table.c.case_id)),
+            sa.func.count().filter(direct),
+            sa.func.count().filter(direct, event_table.c.origin == "platform"),
+        )
+        .select_from(_JOINED)
+        .where(event_table.c.event == "reject", *where)
+        .group_by(_CATEGORY)
+    )
+    for cat, cases, n_direct, console in conn.execute(rejections):
+        metrics = groups[cat]
+        metrics.rejected_cases, metrics.direct_rejections = cases, n_direct
+        metrics.console_direct_rejections = console
+    blocked = (
+        sa.select(_CATEGORY, sa.func.count())
+        .select_from(
+            refused_table.join(case_table, refused_table.c.case_id == case_table.c.case_id)
+        )
+        .where(
+            refused_table.c.event == "reject",
+            refused_table.c.code == "negotiation_required",
+            *where,
+        )
+        .group_by(_CATEGORY)
+    )
+    for cat, n in conn.execute(blocked):
+        groups[cat].blocked_direct_rejections = n
 
 
 def _negotiations(conn: Connection, groups: dict[str, Metrics], where: list[Any]) -> None:
@@ -151,9 +204,9 @@ def _negotiations(conn: Connection, groups: dict[str, Metrics], where: list[Any]
     reason = _json_text(conn, event_table.c.data, "reason")
     went_along = sa.case((answer.c.event.in_(("accept", "supply_evidence")), 1), else_=0)
     query = (
-        sa.select(case_table.c.category, ntype, reason, sa.func.count(), sa.func.sum(went_along))
+        sa.select(_CATEGORY, ntype, reason, sa.func.count(), sa.func.sum(went_along))
         .select_from(
-            event_table.join(case_table, event_table.c.case_id == case_table.c.case_id).outerjoin(
+            _JOINED.outerjoin(
                 answer,
                 sa.and_(
                     answer.c.case_id == event_table.c.case_id,
@@ -162,77 +215,120 @@ def _negotiations(conn: Connection, groups: dict[str, Metrics], where: list[Any]
             )
         )
         .where(event_table.c.event == "negotiate", *where)
-        .group_by(case_table.c.category, ntype, reason)
-        .order_by(case_table.c.category, ntype, reason)
+        .group_by(_CATEGORY, ntype, reason)
+        .order_by(_CATEGORY, ntype, reason)
     )
     for cat, kind, why, count, accepted in conn.execute(query):
-        groups[cat].negotiations.append(NegotiationStat(kind, why, count, int(accepted or 0)))
+        groups[cat].negotiations.append(
+            NegotiationStat(
+                negotiation_type=kind, reason=why, count=count, accepted=int(accepted or 0)
+            )
+        )
 
 
 def _interventions(conn: Connection, groups: dict[str, Metrics], where: list[Any]) -> None:
-    category = case_table.c.category
-    joined = event_table.join(case_table, event_table.c.case_id == case_table.c.case_id)
     intervened = (
-        sa.select(category, sa.func.count(sa.distinct(event_table.c.case_id)))
-        .select_from(joined)
+        sa.select(_CATEGORY, sa.func.count(sa.distinct(event_table.c.case_id)))
+        .select_from(_JOINED)
         .where(event_table.c.event.in_(("intervene", "escalate")), *where)
-        .group_by(category)
+        .group_by(_CATEGORY)
     )
     for cat, n in conn.execute(intervened):
         groups[cat].interventions = n
-    ruled = sa.select(
-        category,
-        sa.func.count(),
-        sa.func.sum(sa.case((case_table.c.liability == "merchant", 1), else_=0)),
-    ).where(case_table.c.liability.is_not(None), *where)
-    for cat, n, merchant in conn.execute(ruled.group_by(category)):
-        groups[cat].ruled, groups[cat].merchant_liable = n, int(merchant or 0)
+    ruled = (
+        sa.select(_CATEGORY, case_table.c.liability, sa.func.count())
+        .where(case_table.c.liability.is_not(None), *where)
+        .group_by(_CATEGORY, case_table.c.liability)
+    )
+    for cat, liability, n in conn.execute(ruled):
+        metrics = groups[cat]
+        metrics.rulings[liability] = n
+        metrics.ruled += n
+        if liability == "merchant":
+            metrics.merchant_liable = n
 
 
-def _with_total(groups: dict[str, Metrics], resolutions: list[int]) -> dict[str, Metrics]:
+def _events(conn: Connection, groups: dict[str, Metrics], where: list[Any]) -> None:
+    counted = [sa.func.count().filter(test) for test in _EVENT_COUNTS.values()]
+    query = (
+        sa.select(_CATEGORY, event_table.c.origin, sa.func.count(), *counted)
+        .select_from(_JOINED)
+        .where(*where)
+        .group_by(_CATEGORY, event_table.c.origin)
+    )
+    for cat, origin, n, *figures in conn.execute(query):
+        metrics = groups[cat]
+        metrics.events_by_origin[origin] = n
+        for name, value in zip(_EVENT_COUNTS, figures, strict=True):
+            setattr(metrics, name, getattr(metrics, name) + value)
+
+
+def _resolutions(conn: Connection, where: list[Any]) -> dict[str, list[int]]:
+    medians: dict[str, list[int]] = defaultdict(list)
+    query = sa.select(_CATEGORY, case_table.c.resolution_seconds).where(
+        case_table.c.resolution_seconds.is_not(None), *where
+    )
+    for cat, seconds in conn.execute(query):
+        medians[cat].append(seconds)
+    return medians
+
+
+def _with_total(groups: dict[str, Metrics], resolutions: list[int]) -> Report:
     total = Metrics()
-    for name in ("cases", "rejected_cases", "direct_rejections", "blocked_direct_rejections"):
-        setattr(total, name, sum(getattr(m, name) for m in groups.values()))
-    for name in ("interventions", "ruled", "merchant_liable"):
+    for name in SUMMED:
         setattr(total, name, sum(getattr(m, name) for m in groups.values()))
     merged: dict[tuple[str, str], NegotiationStat] = {}
     for metrics in groups.values():
         for stat in metrics.negotiations:
             into = merged.setdefault(
                 (stat.negotiation_type, stat.reason),
-                NegotiationStat(stat.negotiation_type, stat.reason),
+                NegotiationStat(negotiation_type=stat.negotiation_type, reason=stat.reason),
             )
             into.count += stat.count
             into.accepted += stat.accepted
+        for key, value in metrics.rulings.items():
+            total.rulings[key] = total.rulings.get(key, 0) + value
+        for key, value in metrics.events_by_origin.items():
+            total.events_by_origin[key] = total.events_by_origin.get(key, 0) + value
     total.negotiations = [merged[key] for key in sorted(merged)]
     total.median_resolution_hours = statistics.median(resolutions) / 3600 if resolutions else None
-    return {ALL: total, **dict(sorted(groups.items()))}
+    return Report(total, dict(sorted(groups.items())))
+
+
+@dataclass(frozen=True)
+class Week:
+    """The rates of the cases opened in one week."""
+
+    start: datetime
+    """Monday 00:00 in the report's time zone."""
+    rejection_rate: float | None
+    merchant_liable_share: float | None
 
 
 def weekly(
-    store: CaseStore,
-    shop: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> list[tuple[datetime, float | None, float | None]]:
-    """Per week of opening (Monday, UTC): rejection rate and merchant-liable share."""
-    where = _filters(shop, since, until)
+    store: CaseStore, period: Period | None = None, *, session: Session | None = None
+) -> list[Week]:
+    """Per week of opening (Monday, in ``period.since``'s time zone or UTC): rejection rate and
+    merchant-liable share."""
+    period = period or Period()
+    zone = period.since.tzinfo if period.since is not None else None
     rejected = (
         sa.select(event_table.c.case_id).where(event_table.c.event == "reject").scalar_subquery()
     )
     query = sa.select(
         case_table.c.opened_at, case_table.c.case_id.in_(rejected), case_table.c.liability
-    ).where(*where)
+    ).where(*period.filters())
     weeks: dict[datetime, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    with transaction(store.engine) as conn:
+    with transaction(store.engine, session) as conn:
         for opened, was_rejected, liability in conn.execute(query):
-            day = opened.replace(hour=0, minute=0, second=0, microsecond=0)
+            local = opened.astimezone(zone) if zone is not None else opened
+            day = local.replace(hour=0, minute=0, second=0, microsecond=0)
             bucket = weeks[day - timedelta(days=day.weekday())]
             bucket[0] += 1
             bucket[1] += bool(was_rejected)
             bucket[2] += liability is not None
             bucket[3] += liability == "merchant"
     return [
-        (week, b[1] / b[0] if b[0] else None, b[3] / b[2] if b[2] else None)
-        for week, b in sorted(weeks.items())
+        Week(start, b[1] / b[0] if b[0] else None, b[3] / b[2] if b[2] else None)
+        for start, b in sorted(weeks.items())
     ]
