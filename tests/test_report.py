@@ -145,6 +145,8 @@ def test_contract_v2_figures(v2_store):
     # Every event of the platform-origin history is learned from WeChat (open, set_deadline,
     # expire, refund_succeeded).
     assert m.events_by_origin["platform"] == 4
+    every = sum(len(v2_store.history(case_id)) for case_id in v2_store.case_ids())
+    assert m.events_by_origin["local"] == every - 4
 
 
 def test_report_command_json_and_chart(corpus_store, tmp_path):

@@ -129,10 +129,11 @@ def _json_text(conn: Connection, column: Any, key: str) -> Any:
 _JOINED = event_table.join(case_table, event_table.c.case_id == case_table.c.case_id)
 _CATEGORY = case_table.c.category
 _EVENT_COUNTS = {
-    "modifications": event_table.c.event == "modify",
-    "interceptions": event_table.c.event == "intercept",
-    "interceptions_succeeded": event_table.c.event == "intercept_succeeded",
+    "modify": "modifications",
+    "intercept": "interceptions",
+    "intercept_succeeded": "interceptions_succeeded",
 }
+"""The events the report counts, each into its figure."""
 
 
 def report(
@@ -159,10 +160,12 @@ def _cases(conn: Connection, groups: dict[str, Metrics], where: list[Any]) -> No
         sa.func.count(),
         sa.func.count().filter(case_table.c.type == "exchange"),
         sa.func.count().filter(case_table.c.state == "exchanged"),
+        sa.func.sum(case_table.c.version),  # a case's version is its number of events
     ).where(*where)
-    for cat, n, exchanges, exchanged in conn.execute(query.group_by(_CATEGORY)):
+    for cat, n, exchanges, exchanged, events in conn.execute(query.group_by(_CATEGORY)):
         metrics = groups[cat]
         metrics.cases, metrics.exchanges, metrics.exchanged = n, exchanges, exchanged
+        metrics.events_by_origin["local"] = int(events or 0)  # _events takes the platform's out
 
 
 def _rejections(conn: Connection, groups: dict[str, Metrics], where: list[Any]) -> None:
@@ -249,18 +252,29 @@ def _interventions(conn: Connection, groups: dict[str, Metrics], where: list[Any
 
 
 def _events(conn: Connection, groups: dict[str, Metrics], where: list[Any]) -> None:
-    counted = [sa.func.count().filter(test) for test in _EVENT_COUNTS.values()]
-    query = (
-        sa.select(_CATEGORY, event_table.c.origin, sa.func.count(), *counted)
+    """The events learned from the platform (a partial index holds just those; every other event
+    is local) and the events of the kinds the report counts (the event index): no pass over the
+    whole log."""
+    platform = (
+        sa.select(_CATEGORY, sa.func.count())
         .select_from(_JOINED)
-        .where(*where)
-        .group_by(_CATEGORY, event_table.c.origin)
+        .where(event_table.c.origin == "platform", *where)
+        .group_by(_CATEGORY)
     )
-    for cat, origin, n, *figures in conn.execute(query):
-        metrics = groups[cat]
-        metrics.events_by_origin[origin] = n
-        for name, value in zip(_EVENT_COUNTS, figures, strict=True):
-            setattr(metrics, name, getattr(metrics, name) + value)
+    for cat, n in conn.execute(platform):
+        origins = groups[cat].events_by_origin
+        origins["platform"] = n
+        origins["local"] = origins.get("local", 0) - n
+    kinds = (
+        sa.select(_CATEGORY, event_table.c.event, sa.func.count())
+        .select_from(_JOINED)
+        .where(event_table.c.event.in_(_EVENT_COUNTS), *where)
+        .group_by(_CATEGORY, event_table.c.event)
+    )
+    for cat, kind, n in conn.execute(kinds):
+        setattr(groups[cat], _EVENT_COUNTS[kind], n)
+    for metrics in groups.values():
+        metrics.events_by_origin = {k: v for k, v in metrics.events_by_origin.items() if v}
 
 
 def _resolutions(conn: Connection, where: list[Any]) -> dict[str, list[int]]:

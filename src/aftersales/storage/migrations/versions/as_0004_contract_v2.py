@@ -148,6 +148,12 @@ def upgrade() -> None:
     _to_json("event", "data", "note")
     with op.batch_alter_table(name("event"), schema=SCHEMA) as batch:
         batch.create_index(f"ix_{PREFIX}event_event_case", ["event", "case_id"])
+        batch.create_index(
+            f"ix_{PREFIX}event_platform",
+            ["case_id"],
+            sqlite_where=sa.text("origin = 'platform'"),
+            postgresql_where=sa.text("origin = 'platform'"),
+        )
         batch.create_unique_constraint(f"uq_{PREFIX}event_command", ["case_id", "command_id"])
 
     with op.batch_alter_table(name("refused"), schema=SCHEMA) as batch:
@@ -278,6 +284,7 @@ def downgrade() -> None:
             batch.create_index(f"ix_{PREFIX}refused_{index}", [index])
 
     with op.batch_alter_table(name("event"), schema=SCHEMA) as batch:
+        batch.drop_index(f"ix_{PREFIX}event_platform")
         batch.drop_index(f"ix_{PREFIX}event_event_case")
         batch.drop_constraint(f"uq_{PREFIX}event_command", type_="unique")
     _to_text("event", "data", "note")
