@@ -168,3 +168,11 @@ def test_every_json_output_fits_its_schema(tmp_path):
             assert not errors, f"{name}: {errors}"
     for line in outputs["export"][0]["lines"]:
         assert not list(line_validator.iter_errors(line)), line
+
+
+@pytest.mark.parametrize("page", sorted((DOCS / "concepts").glob("*.md")), ids=lambda p: p.name)
+def test_the_complete_examples_of_the_concept_pages_run(page):
+    # ```python blocks are complete programs and run here, in order; ```py blocks are fragments.
+    namespace: dict[str, object] = {"__name__": "docs"}
+    for block in re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+        exec(compile(block, str(page), "exec"), namespace)
