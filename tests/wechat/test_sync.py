@@ -406,3 +406,30 @@ def test_an_unreadable_notification_is_kept_not_raised(store):
 def test_an_order_nobody_can_read_is_kept_not_raised(store):
     assert sync(store, {"after_sale_order": {"status": 5}}, shop=SHOP).action == "divergence"
     assert sync(store, "}{", shop=SHOP).action == "divergence"
+
+
+def _walk(value: Any) -> Any:
+    if isinstance(value, dict):
+        yield value
+        for inner in value.values():
+            yield from _walk(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _walk(inner)
+
+
+def test_every_status_and_named_refund_reason_of_section_10_has_a_scenario():
+    from aftersales.wechat import STATUSES
+
+    statuses, reasons = set(), set()
+    for scenario in SCENARIOS.values():
+        for name in [*scenario.before, scenario.fixture]:
+            for obj in _walk(load(name)):
+                if isinstance(obj.get("status"), str):
+                    statuses.add(obj["status"])
+                if isinstance(obj.get("refund_reason"), int):
+                    reasons.add(obj["refund_reason"])
+    assert set(STATUSES) <= statuses, set(STATUSES) - statuses
+    # The refund reasons section 10 gives a meaning: expiries, acceptance, rulings, interception
+    # and the merchant's agreement.
+    assert {1, 3, 4, 5, 9, 11, 12, 22, 23} <= reasons
