@@ -191,3 +191,42 @@ def test_user_data_is_printed_as_text_not_markup(tmp_path, name):
     result = run("replay", str(history))
     assert result.exit_code == 0, result.output
     assert name in result.stdout
+
+
+MISSING_EXTRAS = (
+    "import sys\n"
+    "sys.modules['graphviz'] = None\n"  # as if the diagrams and chart extras were not installed
+    "sys.modules['matplotlib'] = None\n"
+    "sys.argv = ['aftersales', *sys.argv[1:]]\n"
+    "from aftersales.command import main\n"
+    "main()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "extra"),
+    [
+        (["diagrams", "render", "--out", "{tmp}/d"], "diagrams"),
+        (["diagram", "--history", str(HISTORIES / "idempotent_retries.jsonl")], "diagrams"),
+        (["report", "--db", "{tmp}/x.db", "--chart", "{tmp}/c.svg"], "chart"),
+    ],
+)
+def test_a_missing_extra_is_one_line_naming_it(tmp_path, args, extra):
+    import subprocess
+    import sys
+
+    CaseStore(str(tmp_path / "x.db")).create_schema()
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    done = subprocess.run(
+        [sys.executable, "-c", MISSING_EXTRAS, *argv], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 3, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("error: ")
+    assert f"pip install 'aftersales[{extra}]'" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_upgrade_sql_is_for_postgresql(tmp_path):
+    result = run("db", "upgrade", "--sql", "--db", str(tmp_path / "x.db"))
+    assert result.exit_code == 2 and "PostgreSQL" in result.stderr
+    assert not (tmp_path / "x.db").exists()

@@ -6,20 +6,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .extras import require
 from .metrics import Week
 
 
 def draw_weekly(weeks: Sequence[Week], target: Path) -> None:
     """Rejection rate and merchant-liable share per week, written to ``target`` as SVG."""
-    try:
-        import matplotlib
+    require("the chart", "chart", "matplotlib")
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover - depends on the install
-        raise ImportError(
-            "the chart needs the 'chart' extra: pip install 'aftersales[chart]'"
-        ) from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     figure, axes = plt.subplots(figsize=(8, 3.5))
     nan = float("nan")
     days: Any = [week.start for week in weeks]

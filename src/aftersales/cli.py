@@ -329,7 +329,12 @@ def db_upgrade(
 
     with handled():
         if sql:
-            print(upgrade_sql(None, revision, _dialect(db)), end="")
+            if _dialect(db) != "postgresql":
+                fail(
+                    "--sql prints PostgreSQL's migrations",
+                    "SQLite's need a live database: run aftersales db upgrade on a copy",
+                )
+            print(upgrade_sql(None, revision, "postgresql"), end="")
             return
         store = _store(db, create=True)
         at = upgrade(store.engine, revision)
@@ -413,10 +418,13 @@ def demo(
 def diagrams_render(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("diagrams"),
 ) -> None:
-    """Regenerate the committed training set (DOT and SVG) and its page."""
-    from .diagrams.render import render_all
+    """Regenerate the committed training set (DOT and SVG) and its page.
 
+    Example: aftersales diagrams render --out diagrams
+    """
     with handled():
+        from .diagrams.render import render_all
+
         written = render_all(out_dir)
     out.print(f"{len(written)} files written to {safe(out_dir)}/")
 
@@ -436,12 +444,17 @@ def diagram(
 
     Example: aftersales diagram --history tests/histories/idempotent_retries.jsonl --format png
     """
-    from .diagrams.render import FORMATS, Lang, case_diagram, write
     from .histories import replay_file
 
-    if fmt not in FORMATS or lang not in ("zh", "en") or (history_file is None) == (case is None):
-        fail("give exactly one of --history or --case; --format svg|png|pdf|dot; --lang zh|en")
     with handled():
+        from .diagrams.render import FORMATS, case_diagram, write
+
+        if (
+            fmt not in FORMATS
+            or lang not in ("zh", "en")
+            or (history_file is None) == (case is None)
+        ):
+            fail("give exactly one of --history or --case; --format svg|png|pdf|dot; --lang zh|en")
         if history_file is not None:
             target = MemoryTarget()
             replay_file(history_file, target)
@@ -449,7 +462,7 @@ def diagram(
         else:
             assert case is not None
             shown = _store(db).get(case)
-        dot = case_diagram(shown.events, shown.path, shown.case_id, cast(Lang, lang))
+        dot = case_diagram(shown.events, shown.path, shown.case_id, cast(Any, lang))
         [written] = write(dot, output.parent, output.name, [fmt], lang=lang)
     out.print(f"wrote {safe(written)}")
 

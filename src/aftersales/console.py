@@ -37,7 +37,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from .extras import SystemWarning, ToolMissing
+from .extras import ExtraMissing, SystemWarning, ToolMissing
 from .histories import HistoryError
 from .workflow.errors import AftersalesError
 
@@ -95,6 +95,8 @@ def _one_line(exc: Exception) -> tuple[str, str, int]:
     """What went wrong, what to do, and the exit code."""
     if isinstance(exc, ToolMissing):
         return exc.message, exc.hint, UNAVAILABLE
+    if isinstance(exc, ExtraMissing):
+        return str(exc), "", UNAVAILABLE
     if isinstance(exc, AftersalesError):
         return f"{exc.code}: {exc.message_en}", "", CODE_EXITS.get(exc.code, BAD_INPUT)
     if isinstance(exc, HistoryError):

@@ -5,11 +5,15 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 
+class ExtraMissing(ImportError):
+    """An optional part of the package was used without the extra that installs it."""
+
+
 def require(part: str, extra: str, *modules: str) -> None:
-    """Raise ``ImportError`` naming the extra if any of ``modules`` is not installed."""
+    """Raise :class:`ExtraMissing` naming the extra if any of ``modules`` is not installed."""
     missing = [module for module in modules if find_spec(module) is None]
     if missing:
-        raise ImportError(
+        raise ExtraMissing(
             f"{part} needs the '{extra}' extra ({', '.join(missing)} not installed): "
             f"pip install 'aftersales[{extra}]'"
         )

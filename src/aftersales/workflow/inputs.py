@@ -232,13 +232,16 @@ class Policy(Strict):
     )
     direct_rejection: Literal["liable", "forbid"] = Field(
         default="liable",
-        description="liable: a direct rejection is allowed and makes the merchant liable; "
-        "forbid: it is refused with negotiation_required.",
+        description="liable: a rejection is accepted and its findings (direct, evidence "
+        "missing) make the merchant liable if the platform judges the case; forbid: a direct "
+        "rejection is refused with negotiation_required, and one lacking the evidence it needs "
+        "with evidence_required.",
     )
     direct_rejection_scope: Literal["all", "special_goods"] = Field(
         default="all",
         description="Which cases the rule against direct rejection covers: every case, or only "
-        "special goods (virtual, fresh, plants, custom).",
+        "special goods (virtual, fresh, plants, custom, or goods without seven-day no-reason "
+        "return).",
     )
     max_message_chars: Annotated[StrictInt, Field(gt=0, le=MAX_TEXT)] = Field(
         default=500, description="The longest free-text message or reason accepted."
