@@ -230,3 +230,106 @@ def test_upgrade_sql_is_for_postgresql(tmp_path):
     result = run("db", "upgrade", "--sql", "--db", str(tmp_path / "x.db"))
     assert result.exit_code == 2 and "PostgreSQL" in result.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_demo_runs_twice_on_its_own_file(tmp_path):
+    db = str(tmp_path / "demo.db")
+    assert run("demo", "--db", db).exit_code == 0
+    again = run("demo", "--db", db)
+    assert again.exit_code == 0, again.output
+
+
+def test_a_plain_path_is_taken_as_it_is(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("we?ird.db", "pct%41.db"):
+        assert run("db", "upgrade", "--db", name).exit_code == 0
+        assert (tmp_path / name).exists()
+    assert not (tmp_path / "we").exists() and not (tmp_path / "pctA.db").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "C1", "-o", "{tmp}/no/such/folder/C1.jsonl"],
+        ["export", "C1", "-o", "{tmp}"],
+        ["db", "upgrade", "--revision", "nonsense"],
+        ["db", "downgrade", "--revision", "nonsense"],
+        ["timers", "run", "--batch", "0"],
+        ["timers", "run", "--interval", "-1"],
+        ["timers", "run", "--interval", "nan"],
+        ["timers", "run", "--now", "2026-03-05T00:00:00Z"],
+        ["report", "--since", "0001-01-01"],
+        ["report", "--tz", "America"],
+        ["report", "--chart", "{tmp}/no/such/folder/c.svg"],
+    ],
+)
+def test_ordinary_bad_input_is_exit_2_in_one_or_two_lines(tmp_path, args):
+    db = str(tmp_path / "x.db")
+    store = CaseStore(db)
+    store.create_schema()
+    store.open_case(facts())
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = run(*argv, "--db", db)
+    assert result.exit_code == 2, result.output
+    assert 1 <= len(result.stderr.strip().splitlines()) <= 2, result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_report_of_one_shop_shows_only_its_divergences(tmp_path):
+    from aftersales.wechat import parse_notification, reconcile
+
+    db = str(tmp_path / "x.db")
+    store = CaseStore(db)
+    store.create_schema()
+    store.open_case(facts(case_id="A", order_id="OA", shop_id="S1", platform_id="WX-A"))
+    store.open_case(facts(case_id="B", order_id="OB", shop_id="S2", platform_id="WX-B"))
+    body = {
+        "Event": "channels_ec_aftersale_update",
+        "CreateTime": 1772600000,
+        "finder_shop_aftersale_status_update": {
+            "status": "MERCHANT_EXCHANGE_SUCCESS",  # no event of ours explains it
+            "after_sale_order_id": "WX-B",
+        },
+    }
+    assert reconcile(store, parse_notification(json.dumps(body))).action == "divergence"
+    every = json.loads(run("report", "--db", db, "--json").stdout)["divergences"]
+    shop1 = json.loads(run("report", "--db", db, "--shop", "S1", "--json").stdout)["divergences"]
+    shop2 = json.loads(run("report", "--db", db, "--shop", "S2", "--json").stdout)["divergences"]
+    assert [d["case_id"] for d in every] == ["B"] == [d["case_id"] for d in shop2]
+    assert shop1 == []
+
+
+def test_report_json_with_a_chart_keeps_stdout_json(tmp_path):
+    db = str(tmp_path / "x.db")
+    CaseStore(db).create_schema()
+    result = run("report", "--db", db, "--json", "--chart", str(tmp_path / "c.svg"))
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line) for line in result.stdout.splitlines()]  # nothing but JSON
+    assert "chart written" in result.stderr
+
+
+def test_unpark_says_when_there_was_nothing_to_unpark(tmp_path):
+    db = str(tmp_path / "x.db")
+    store = CaseStore(db)
+    store.create_schema()
+    store.open_case(facts())
+    result = run("timers", "unpark", "C1", "--db", db)
+    assert result.exit_code == 0 and "no parked timer" in result.stdout
+    assert run("timers", "unpark", "NOPE", "--db", db).exit_code == 4
+
+
+def test_replay_json_of_one_unreadable_file_prints_no_document(tmp_path):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"op": "agree"}\n')
+    result = run("replay", "--json", str(broken))
+    assert result.exit_code == 2 and result.stdout == "" and "first line" in result.stderr
+
+
+@pytest.mark.render
+def test_diagram_output_may_be_a_folder_or_a_file_name(tmp_path):
+    history = str(HISTORIES / "idempotent_retries.jsonl")
+    assert run("diagram", "--history", history, "-o", str(tmp_path)).exit_code == 0
+    assert (tmp_path / "case.svg").exists()
+    named = tmp_path / "c1.svg"
+    assert run("diagram", "--history", history, "-o", str(named)).exit_code == 0
+    assert named.exists() and not (tmp_path / "c1.svg.svg").exists()

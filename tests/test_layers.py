@@ -24,7 +24,7 @@ LAYERS: dict[str, set[str]] = {
     "console": {"extras", "workflow", "histories", "storage"},
     "account": {"workflow", "histories", "console"},
     "report_view": {"metrics", "console"},
-    "chart": {"metrics"},
+    "chart": {"extras", "metrics"},
     "formats": {"workflow", "histories", "metrics"},
     "reference": {"workflow", "wechat", "formats", "cli"},
     "demo": {"workflow", "histories", "scenarios", "storage", "console", "diagrams"},

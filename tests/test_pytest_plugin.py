@@ -152,3 +152,39 @@ def test_the_project_corpus_through_postgresql(pytester):
         )
     result = pytester.runpytest("--aftersales-histories", "--aftersales-db", url)
     result.assert_outcomes(passed=len(corpus))
+
+
+def test_a_database_holding_cases_is_not_migrated_before_it_is_refused(pytester, tmp_path):
+    from aftersales.storage import CaseStore
+    from aftersales.storage.migrate import current, upgrade
+    from tests.support import T0, facts
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = CaseStore(url)
+    upgrade(store.engine)
+    store.open_case(facts(case_id="KEEP", order_id="O-KEEP", opened_at=T0))
+    from aftersales.storage.migrate import downgrade
+
+    downgrade(store.engine, "as_0003")  # a database of the release before
+    pytester.path.joinpath("agreed.history.jsonl").write_text(_history())
+    result = pytester.runpytest("--aftersales-histories", "--aftersales-db", url)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert current(store.engine) == "as_0003"  # left as it was
+    store.engine.dispose()
+
+
+def test_a_history_outside_the_root_directory_is_collected(pytester, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    outside.joinpath("agreed.history.jsonl").write_text(_history())
+    inside = pytester.mkdir("project")
+    inside.joinpath("pytest.ini").write_text("[pytest]\n")
+    result = pytester.runpytest(
+        "--rootdir",
+        str(inside),
+        "-c",
+        str(inside / "pytest.ini"),
+        "--aftersales-histories",
+        str(outside / "agreed.history.jsonl"),
+    )
+    result.assert_outcomes(passed=1)

@@ -159,3 +159,19 @@ def test_report_command_json_and_chart(corpus_store, tmp_path):
     assert chart.read_text().lstrip().startswith("<?xml")
     table = CliRunner().invoke(app, ["report", "--db", url])
     assert table.exit_code == 0 and "virtual" in table.stdout
+
+
+def test_weeks_start_on_monday_in_the_time_zone_given(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from tests.support import facts
+
+    store = CaseStore(f"sqlite:///{tmp_path / 'w.db'}")
+    store.create_schema()
+    shanghai = ZoneInfo("Asia/Shanghai")
+    monday_early = datetime(2026, 3, 2, 3, tzinfo=shanghai)  # still Sunday in UTC
+    store.open_case(facts(opened_at=monday_early))
+    [week] = weekly(store, zone=shanghai)
+    assert week.start == datetime(2026, 3, 2, tzinfo=shanghai)
+    [utc_week] = weekly(store)
+    assert utc_week.start.date().isoformat() == "2026-02-23"

@@ -11,6 +11,7 @@ from .extras import require
 
 require("the aftersales command", "cli", "typer", "rich", "sqlalchemy", "alembic")
 
+import math
 import os
 import time
 from datetime import UTC, datetime
@@ -45,6 +46,8 @@ from .formats import (
     VerifyOutput,
 )
 from .histories import HistoryError, MemoryTarget, Outcome, Target, dump_lines, export_lines
+from .workflow.errors import StorageUnavailable
+from .workflow.inputs import MAX_YEAR, MIN_YEAR
 
 app = typer.Typer(
     help=f"WeChat Shop after-sales cases as an explicit, tested state machine. {EXIT_CODES_HELP}",
@@ -129,7 +132,7 @@ def replay(
                 except HistoryError as exc:
                     err.print(f"[red]{safe(exc)}[/red]")
                     code = max(code, 2)
-                    if as_json:
+                    if as_json and len(files) > 1:  # one file: its summary, or nothing
                         failed = ReplayFileOutput(
                             file=str(path), ok=False, failures=[str(exc)], case=None
                         )
@@ -263,19 +266,37 @@ def timers_run(
     db: Db = None,
     once: Annotated[bool, typer.Option("--once", help="One sweep, then exit.")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between sweeps.")] = 5.0,
-    now: Annotated[str | None, typer.Option(help="Sweep as of this time (ISO 8601).")] = None,
+    now: Annotated[
+        str | None, typer.Option(help="Sweep as of this time (ISO 8601); with --once.")
+    ] = None,
     batch: Annotated[int, typer.Option(help="Cases per transaction.")] = 500,
     as_json: Json = False,
 ) -> None:
     """Fire due timers: once, or every INTERVAL seconds until interrupted. Exit 1 when a case's
     timer is parked (its expiry failed; the others fired).
 
+    In the loop, a sweep the database refuses (locked, restarting) is reported and tried again at
+    the next interval; --once exits 3 instead.
+
     Example: aftersales timers run --db cases.db --once
     """
+    if now is not None and not once:
+        fail("--now sweeps one instant: use it with --once")
+    if not (math.isfinite(interval) and interval >= 0.1):
+        fail("--interval must be a number of seconds, 0.1 or more")
+    if batch < 1:
+        fail("--batch must be 1 or more")
     with handled():
         store = _store(db)
         while True:
-            fired = _sweep(store, now, batch)
+            try:
+                fired = _sweep(store, now, batch)
+            except StorageUnavailable as exc:
+                if once:
+                    raise
+                err.print(f"[yellow]sweep failed, trying again: {safe(exc.message_en)}[/yellow]")
+                time.sleep(interval)
+                continue
             parked = store.parked_timers()
             swept = datetime.now(UTC).astimezone().replace(microsecond=0)
             stamp = swept.isoformat()
@@ -309,8 +330,11 @@ def _sweep(store: Any, now: str | None, batch: int) -> int:
 def timers_unpark(case_id: Annotated[str, typer.Argument()], db: Db = None) -> None:
     """Let the sweeper try a parked case's timer again. Example: aftersales timers unpark C1"""
     with handled():
-        _store(db).unpark_timer(case_id)
-    out.print(f"{safe(case_id)}: timer unparked")
+        released = _store(db).unpark_timer(case_id)
+    if released:
+        out.print(f"{safe(case_id)}: timer unparked")
+    else:
+        out.print(f"{safe(case_id)} has no parked timer: nothing to do")
 
 
 @db_app.command("upgrade")
@@ -436,7 +460,9 @@ def diagram(
     ] = None,
     case: Annotated[str | None, typer.Option("--case", help="Draw this stored case.")] = None,
     db: Db = None,
-    output: Annotated[Path, typer.Option("-o", "--output", help="File stem.")] = Path("case"),
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="File stem, file name, or a folder.")
+    ] = Path("case"),
     fmt: Annotated[str, typer.Option("--format", help="svg, png, pdf or dot.")] = "svg",
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
 ) -> None:
@@ -463,7 +489,10 @@ def diagram(
             assert case is not None
             shown = _store(db).get(case)
         dot = case_diagram(shown.events, shown.path, shown.case_id, cast(Any, lang))
-        [written] = write(dot, output.parent, output.name, [fmt], lang=lang)
+        stem = output / "case" if output.is_dir() else output  # -o a folder: case.<format> in it
+        if stem.suffix == f".{fmt}":  # -o c1.svg, not c1.svg.svg
+            stem = stem.with_suffix("")
+        [written] = write(dot, stem.parent, stem.name, [fmt], lang=lang)
     out.print(f"wrote {safe(written)}")
 
 
@@ -474,6 +503,8 @@ def _day(value: str | None, name: str, zone: ZoneInfo) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         fail(f"--{name} must be a date like 2026-03-01")
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        fail(f"--{name} must lie in the years {MIN_YEAR} to {MAX_YEAR}")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
@@ -498,19 +529,22 @@ def report_command(
 
     Example: aftersales report --db cases.db --shop S1 --since 2026-03-01
     """
-    from .metrics import Period, report, weekly
+    from .metrics import Period, period_case_ids, report, weekly
     from .report_view import negotiation_table, report_table
     from .wechat.links import divergences
 
     try:
         zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
         fail(f"unknown time zone {tz!r}", "use an IANA name such as Asia/Shanghai")
     with handled():
         store = _store(db)
         period = Period(shop, _day(since, "since", zone), _day(until, "until", zone))
         result = report(store, period)
         platform = divergences(store)
+        if period != Period():  # only the chosen cases' disagreements with WeChat
+            chosen = period_case_ids(store, period)
+            platform = [d for d in platform if d.case_id in chosen]
         if as_json:
             groups = {"all": result.overall, **result.by_category}
             print_json(
@@ -529,8 +563,8 @@ def report_command(
         if chart is not None:
             from .chart import draw_weekly
 
-            draw_weekly(weekly(store, period), chart)
-            out.print(f"chart written to {safe(chart)}")
+            draw_weekly(weekly(store, period, zone=zone), chart)
+            err.print(f"chart written to {safe(chart)}")
 
 
 def main() -> None:  # pragma: no cover - the console script

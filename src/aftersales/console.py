@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any, Final, NoReturn
 
 import typer
+from alembic.util import CommandError
 from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -52,7 +54,9 @@ CODE_EXITS: Final = {
     "not_found": NOT_FOUND,
 }
 
-out = Console(highlight=False)
+PIPED_WIDTH: Final = 200
+"""Columns of human output written to a file or a pipe (Rich would cut tables at 80)."""
+out = Console(highlight=False, width=None if sys.stdout.isatty() else PIPED_WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 settings = {"debug": False}
 
@@ -83,6 +87,9 @@ def handled() -> Iterator[None]:
             yield
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(141) from None
     except Exception as exc:
         if settings["debug"]:
             raise
@@ -101,6 +108,11 @@ def _one_line(exc: Exception) -> tuple[str, str, int]:
         return f"{exc.code}: {exc.message_en}", "", CODE_EXITS.get(exc.code, BAD_INPUT)
     if isinstance(exc, HistoryError):
         return str(exc), "", BAD_INPUT
+    if isinstance(exc, OSError):  # a file or folder given on the command line
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}", "", BAD_INPUT
+    if isinstance(exc, CommandError):  # Alembic's: an unknown revision, say
+        return str(exc), "see: aftersales db current", BAD_INPUT
     return (
         f"internal error: {type(exc).__name__}: {exc}",
         "this is a bug: run again with --debug for the traceback and report it",
@@ -142,8 +154,9 @@ def existing_sqlite_file(db: str) -> None:
 
 @contextmanager
 def progress(label: str, total: int | None) -> Iterator[Any]:
-    """A progress bar with total and rate on a terminal; nothing at all when piped."""
-    if not err.is_terminal:
+    """A progress bar with total and rate on a terminal; nothing at all when piped (even when
+    FORCE_COLOR tells Rich to colour a pipe)."""
+    if not sys.stderr.isatty():
         yield lambda advance=1: None
         return
     bar = Progress(
@@ -168,5 +181,13 @@ class RateColumn(ProgressColumn):
 
 
 def print_json(value: BaseModel) -> None:
-    """One JSON document on stdout (machines read it), as its model's schema describes."""
-    sys.stdout.write(value.model_dump_json() + "\n")
+    """One JSON document on stdout (machines read it), as its model's schema describes, and
+    flushed: a reader of a pipe gets each document when it is printed."""
+    try:
+        text = value.model_dump_json()
+    except PydanticSerializationError:  # a file name that is not UTF-8: escaped, not lost
+        import json
+
+        text = json.dumps(value.model_dump(mode="json"))
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()

@@ -15,6 +15,7 @@ from .storage.engine import database_url, shown
 from .storage.migrate import VERSION_TABLE, upgrade
 from .storage.replay import StoreTarget
 from .storage.store import CaseStore
+from .storage.tables import PREFIX
 from .storage.verify import verify
 from .workflow.errors import InvalidInput
 from .workflow.liability import RULES
@@ -80,13 +81,13 @@ def demo_file(db: str) -> Path:
 
 def _made_by_the_demo(path: Path) -> bool:
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
+            query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+            names = {row[0] for row in conn.execute(query)}
     except sqlite3.DatabaseError:
         return False
-    return VERSION_TABLE in names and all(
-        name.startswith(("aftersales_", "sqlite_")) for name in names
-    )
+    # Only the package's tables (indexes follow their tables), with its version table.
+    return VERSION_TABLE in names and all(name.startswith((PREFIX, "sqlite_")) for name in names)
 
 
 def run_demo(db: str, console: Console, diagrams: Path | None = None) -> list[Outcome]:

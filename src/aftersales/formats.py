@@ -118,7 +118,14 @@ _LINES: tuple[type[BaseModel], ...] = (
     TickLine,
     ExpectLine,
 )
-HistoryLine = Annotated[Union[_LINES], Field(discriminator="op")]  # type: ignore[valid-type]  # noqa: UP007
+HistoryLine = Annotated[
+    Union[_LINES],  # type: ignore[valid-type]  # noqa: UP007
+    Field(
+        discriminator="op",
+        description="One line of a case history. A line with expect_error is meant to be "
+        "refused and may break these shapes on purpose (a missing field, a bad value).",
+    ),
+]
 """One line of a history file, told apart by ``op`` (``expire`` only with ``"origin":
 "platform"``)."""
 

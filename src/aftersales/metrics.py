@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -309,6 +309,14 @@ def _with_total(groups: dict[str, Metrics], resolutions: list[int]) -> Report:
     return Report(total, dict(sorted(groups.items())))
 
 
+def period_case_ids(
+    store: CaseStore, period: Period, *, session: Session | None = None
+) -> set[str]:
+    """The ids of the cases a report of ``period`` counts."""
+    with transaction(store.engine, session) as conn:
+        return set(conn.execute(sa.select(case_table.c.case_id).where(*period.filters())).scalars())
+
+
 @dataclass(frozen=True)
 class Week:
     """The rates of the cases opened in one week."""
@@ -320,12 +328,17 @@ class Week:
 
 
 def weekly(
-    store: CaseStore, period: Period | None = None, *, session: Session | None = None
+    store: CaseStore,
+    period: Period | None = None,
+    *,
+    zone: tzinfo | None = None,
+    session: Session | None = None,
 ) -> list[Week]:
-    """Per week of opening (Monday, in ``period.since``'s time zone or UTC): rejection rate and
-    merchant-liable share."""
+    """Per week of opening (from Monday midnight in ``zone``; by default ``period.since``'s time
+    zone, or UTC): rejection rate and merchant-liable share."""
     period = period or Period()
-    zone = period.since.tzinfo if period.since is not None else None
+    if zone is None and period.since is not None:
+        zone = period.since.tzinfo
     rejected = (
         sa.select(event_table.c.case_id).where(event_table.c.event == "reject").scalar_subquery()
     )

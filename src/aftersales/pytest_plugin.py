@@ -60,7 +60,10 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     globs = _globs(parent.config)
     if not globs or file_path.suffix != ".jsonl":
         return None
-    relative = str(file_path.relative_to(parent.config.rootpath))
+    try:
+        relative = str(file_path.relative_to(parent.config.rootpath))
+    except ValueError:  # a file outside the root directory: matched by its name
+        relative = file_path.name
     if any(fnmatch.fnmatch(relative, g) or fnmatch.fnmatch(file_path.name, g) for g in globs):
         return HistoryFile.from_parent(parent, path=file_path)
     return None
@@ -128,13 +131,13 @@ class TestDatabase:
         from .storage.migrate import upgrade
 
         self.store = CaseStore(url)
-        upgrade(self.store.engine)
-        found = self.store.count_cases()
+        found = _cases_in(self.store)  # before migrating: a mistyped URL is left as it was
         if found:
             raise pytest.UsageError(
                 f"--aftersales-db {shown(self.store.engine.url)} already holds {found} cases; "
                 "give it an empty test database (the plugin deletes its rows between tests)"
             )
+        upgrade(self.store.engine)
 
     def fresh_store(self) -> Any:
         import sqlalchemy as sa
@@ -149,6 +152,20 @@ class TestDatabase:
     def close(self) -> None:
         self.fresh_store()
         self.store.engine.dispose()
+
+
+def _cases_in(store: Any) -> int:
+    """How many cases a database holds, read only and whatever the schema's revision."""
+    import sqlalchemy as sa
+
+    from .storage.engine import translate
+    from .storage.tables import SCHEMA, name
+
+    with translate(), store.engine.connect() as conn:
+        if not sa.inspect(conn).has_table(name("case"), schema=SCHEMA):
+            return 0
+        table = sa.table(name("case"), schema=SCHEMA)
+        return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
 _DATABASE = pytest.StashKey["TestDatabase | None"]()

@@ -25,8 +25,8 @@ from ..workflow.errors import AftersalesError, Conflict, InvalidInput, StorageUn
 
 def database_url(db: str) -> sa.URL:
     """A database URL from a URL or a plain file path (a path means a SQLite file)."""
-    try:
-        url = sa.make_url(db) if "://" in db else sa.make_url(f"sqlite:///{db}")
+    try:  # a path is taken as it is: "?" and "%" in a file name are not URL syntax
+        url = sa.make_url(db) if "://" in db else sa.URL.create("sqlite", database=db)
     except (ArgumentError, ValueError) as exc:
         raise StorageUnavailable(
             f"Bad database URL: {exc}.", f"数据库地址无效:{exc}。", "db"

@@ -279,12 +279,15 @@ class CaseStore:
         with transaction(self.engine, session) as conn:
             return parked_timers(conn)
 
-    def unpark_timer(self, case_id: str, *, session: Session | None = None) -> None:
-        """Let the sweeper try a parked case's timer again (once its cause is mended)."""
+    def unpark_timer(self, case_id: str, *, session: Session | None = None) -> bool:
+        """Let the sweeper try a parked case's timer again (once its cause is mended); whether
+        the case had a parked timer."""
         _check_case_id(case_id)
         with transaction(self.engine, session) as conn:
-            if not unpark(conn, case_id):
-                raise not_found(case_id)
+            released = unpark(conn, case_id)
+        if released is None:
+            raise not_found(case_id)
+        return released
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, case_id: str, *, session: Session | None = None) -> Case:

@@ -110,9 +110,14 @@ def parked_timers(conn: Connection) -> list[ParkedTimer]:
     return [ParkedTimer(r.case_id, r.due_at, r.timer_kind, r.timer_error) for r in rows]
 
 
-def unpark(conn: Connection, case_id: str) -> bool:
-    """Clear a case's parked error; whether the case exists."""
+def unpark(conn: Connection, case_id: str) -> bool | None:
+    """Clear a case's parked error: whether it had one, or ``None`` if there is no such case."""
     done = conn.execute(
-        case_table.update().where(_case.case_id == case_id).values(timer_error=None)
+        case_table.update()
+        .where(_case.case_id == case_id, _case.timer_error.is_not(None))
+        .values(timer_error=None)
     )
-    return bool(done.rowcount)
+    if done.rowcount:
+        return True
+    found = conn.execute(sa.select(_case.case_id).where(_case.case_id == case_id)).first()
+    return False if found is not None else None
