@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from peers import FINAL, PRAGMA_STATEMENTS, Step, checked_pragmas, drive
+from peers import FINAL, KINDS, PRAGMA_STATEMENTS, Step, checked_pragmas, drive
 from peers import facts as peer_facts
 
 T = TypeVar("T")
@@ -80,6 +80,25 @@ def peers_on(folder: Path, modules: Mapping[str, Any]) -> dict[str, Any]:
         found[name] = module.Peer()
         found[name].setup(folder / f"{module.__name__}.db")
     return found
+
+
+def stored_workloads(
+    folder: Path, modules: Mapping[str, Any], n: int
+) -> tuple[Library, dict[str, Any], dict[str, list[str]]]:
+    """The library and each peer on its own file in ``folder``, each holding the same ``n``
+    cases (half ``cancel``, half ``return``) run untimed to their final states and checked;
+    with the case ids by kind."""
+    by_kind = {
+        kind: [f"{kind[0].upper()}{i}" for i in range(j, n, 2)] for j, kind in enumerate(KINDS)
+    }
+    library = Library()
+    library.setup(folder / "library.db")
+    peers = peers_on(folder, modules)
+    for system in (library, *peers.values()):
+        for kind in KINDS:
+            system.run(by_kind[kind], kind)
+        check_final(system, by_kind)
+    return library, peers, by_kind
 
 
 def check_final(system: Any, ids_by_kind: Mapping[str, list[str]]) -> None:

@@ -18,16 +18,14 @@ from pathlib import Path
 from aftersales import replay
 from aftersales.storage.verify import verify
 from common import (
-    Library,
     arguments,
     at_least,
-    check_final,
     compare,
     import_peers,
     interleaved,
-    peers_on,
     report,
     settle,
+    stored_workloads,
     timed,
 )
 from peers import KINDS
@@ -43,19 +41,9 @@ def main() -> None:
     args = arguments(__doc__, histories=10000, rounds=(5, 3))
     n, rounds = args.histories, args.rounds
     modules = import_peers(*TARGETS)
-    by_kind = {
-        kind: [f"{kind[0].upper()}{i}" for i in range(j, n, 2)] for j, kind in enumerate(KINDS)
-    }
-    every = [case_id for kind in KINDS for case_id in by_kind[kind]]
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        library = Library()
-        library.setup(folder / "library.db")
-        peers = peers_on(folder, modules)
-        for system in (library, *peers.values()):
-            for kind in KINDS:
-                system.run(by_kind[kind], kind)
-            check_final(system, by_kind)
+        library, peers, by_kind = stored_workloads(Path(tmp), modules, n)
+        every = [case_id for kind in KINDS for case_id in by_kind[kind]]
         logs = [library.store.history(case_id) for case_id in every]
         settle()
 

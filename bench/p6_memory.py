@@ -33,12 +33,11 @@ from common import (
     Library,
     arguments,
     at_most,
-    check_final,
     compare,
     import_peers,
     interleaved,
-    peers_on,
     report,
+    stored_workloads,
 )
 from peers import KINDS
 
@@ -98,19 +97,9 @@ def main() -> None:
     args = arguments(__doc__, cases=4000, rounds=(3, 3))
     n, rounds = args.cases, args.rounds
     modules = import_peers(TRANSITIONS, EVENTSOURCING, DJANGO)
-    by_kind = {
-        kind: [f"{kind[0].upper()}{i}" for i in range(j, n, 2)] for j, kind in enumerate(KINDS)
-    }
-    every = [case_id for kind in KINDS for case_id in by_kind[kind]]
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        library = Library()
-        library.setup(folder / "library.db")
-        peers = peers_on(folder, modules)
-        for system in (library, *peers.values()):
-            for kind in KINDS:
-                system.run(by_kind[kind], kind)
-            check_final(system, by_kind)
+        library, peers, by_kind = stored_workloads(Path(tmp), modules, n)
+        every = [case_id for kind in KINDS for case_id in by_kind[kind]]
         measure = loaders(library, peers, modules)
         tracemalloc.start()
         for load in measure.values():
