@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -24,9 +24,16 @@ from ..workflow.liability import Assessment
 from ..workflow.record import Actor, EventRecord
 from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
+from .links import LinkMethods
+from .report import ReportMethods
 from .repository import Repository, not_found
+from .schema import Schema
 from .sweeper import ParkedTimer, parked_timers, sweep, unpark
 from .tables import case_table, metadata, refused_table
+
+if TYPE_CHECKING:
+    from ..workflow.dispatch import Engine as RulesEngine
+    from .verify import Report as VerifyReport
 
 T = TypeVar("T")
 
@@ -57,8 +64,10 @@ class _CaseId(Strict):
     case_id: Id
 
 
-class CaseStore:
-    """Cases in a database: open, send, ask, read, sweep timers, follow the feed.
+class CaseStore(LinkMethods, ReportMethods):
+    """Cases in a database: open, send, ask, read, sweep timers, follow the feed; verify, report,
+    keep WeChat's links; ``schema`` migrates (the only way in: nothing outside ``storage``
+    touches the engine).
 
     ``db`` is a database URL (``sqlite:///cases.db``, ``postgresql://...``), a plain path to a
     SQLite file, or an :class:`Engine`. ``secret`` makes the log's digest chain a keyed MAC.
@@ -88,6 +97,26 @@ class CaseStore:
         self.clock = clock
         self.max_skew = max_skew
         self.retries = retries
+        self.schema = Schema(self.engine)
+        """The database's schema: migrations, revision, emptying a test database."""
+
+    def dispose(self) -> None:
+        """Close the store's pooled connections (the store opens new ones if used again)."""
+        self.engine.dispose()
+
+    def verify(
+        self,
+        case_id: str | None = None,
+        *,
+        engine: RulesEngine = "compiled",
+        batch: int = 500,
+        progress: Callable[[int], object] | None = None,
+    ) -> VerifyReport:
+        """Check one case or every case against its log (see :mod:`aftersales.storage.verify`);
+        ``progress(n)`` is called after each batch of ``n`` cases."""
+        from .verify import verify
+
+        return verify(self, case_id, engine=engine, batch=batch, progress=progress)
 
     def create_schema(self, *, session: Session | None = None) -> None:
         """Create the tables directly and stamp the schema's Alembic head (tests, demos, a first

@@ -11,21 +11,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine as SqlEngine
 
 from ..workflow.dispatch import Engine
 from ..workflow.inputs import Policy
 from ..workflow.replay import replay
 from .codec import digest, record_from_row
 from .engine import transaction
-from .repository import FACT_COLUMNS, facts_of
+from .repository import FACT_COLUMNS, Repository, facts_of
 from .snapshot import SNAPSHOT_VERSION, Unreadable, from_snapshot
-from .store import CaseStore
 from .tables import case_table, event_table
+
+
+class StoreParts(Protocol):
+    """What verification reads of the store (which calls it: :meth:`CaseStore.verify`)."""
+
+    engine: SqlEngine
+    repository: Repository
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ class Report:
 
 
 def verify(
-    store: CaseStore,
+    store: StoreParts,
     case_id: str | None = None,
     *,
     engine: Engine = "compiled",
@@ -74,7 +81,7 @@ def verify(
 
 
 def _batches(
-    store: CaseStore, case_id: str | None, size: int
+    store: StoreParts, case_id: str | None, size: int
 ) -> Iterator[tuple[Sequence[Any], dict[str, list[Any]]]]:
     after = ""
     while True:
@@ -107,7 +114,7 @@ def _logs(conn: Connection, case_ids: list[str]) -> dict[str, list[Any]]:
     return found
 
 
-def check_case(store: CaseStore, row: Any, rows: list[Any], engine: Engine) -> list[Divergence]:
+def check_case(store: StoreParts, row: Any, rows: list[Any], engine: Engine) -> list[Divergence]:
     """Every difference between one case row and its log."""
     case_id = row.case_id
 

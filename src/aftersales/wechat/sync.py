@@ -21,8 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..storage.engine import savepoint, transaction
-from ..storage.store import CaseStore
+from ..storage import CaseStore
 from ..workflow.case import Case
 from ..workflow.errors import AftersalesError, Conflict, StorageUnavailable
 from ..workflow.record import Actor, EventRecord
@@ -38,7 +37,6 @@ from .codes import (
     buyer_reason,
 )
 from .explain import PLATFORM, SYSTEM, OrderView, Step, explain
-from .links import case_for, link_complaint, record_divergence
 from .messages import AfterSaleOrder, ComplaintOrder, Notification
 from .status import NOT_MODELLED, is_known
 
@@ -138,7 +136,7 @@ def sync_complaint(
             why = "no case is linked to the dispute's after-sale order"
             return ctx.diverge(key, read.after_sale_order_id, status, None, why)
         if read.complaint_id:
-            link_complaint(ctx.conn, case.case_id, read.complaint_id)
+            ctx.store.link_complaint(case.case_id, read.complaint_id, session=ctx.session)
         if case.liability is not None or case.final:
             return SyncResult("in_sync", case.case_id, status, case.state)
         steps = _intervention_steps(case)
@@ -160,7 +158,7 @@ def _complaint(store: CaseStore, notification: Notification, session: Session | 
                 notification.key, notification.after_sale_order_id, status, None, why
             )
         if notification.complaint_id:
-            link_complaint(ctx.conn, case.case_id, notification.complaint_id)
+            ctx.store.link_complaint(case.case_id, notification.complaint_id, session=ctx.session)
         at = notification.create_time
         if at is not None and at < case.last_at:
             return SyncResult("stale", case.case_id, status, case.state)
@@ -208,11 +206,10 @@ class _Context:
 
     def __init__(self, store: CaseStore, session: Session) -> None:
         self.store, self.session = store, session
-        self.conn = session.connection()
         self.why = ""
 
     def case_for(self, platform_id: str) -> Case | None:
-        case_id = case_for(self.conn, platform_id)
+        case_id = self.store.linked_case(platform_id, session=self.session)
         return None if case_id is None else self.store.get(case_id, session=self.session)
 
     def open_from(self, order: AfterSaleOrder, shop: ShopConfig | None) -> Case | None:
@@ -258,7 +255,9 @@ class _Context:
             self.why = f"cannot open the case: {exc.code}: {exc.message_en}"
             return None
         if order.complaint_id:
-            link_complaint(self.conn, str(facts["case_id"]), order.complaint_id)
+            self.store.link_complaint(
+                str(facts["case_id"]), order.complaint_id, session=self.session
+            )
         return self.store.get(str(facts["case_id"]), session=self.session)
 
     def follow(
@@ -307,7 +306,7 @@ class _Context:
         platform_id = case.record.facts.platform_id or case.case_id
         done = []
         try:
-            with savepoint(self.conn):  # every step of the message, or none
+            with self.store.savepoint(self.session):  # every step of the message, or none
                 for index, (event, actor, data, inferred) in enumerate(steps):
                     done.append(
                         self.store.send(
@@ -333,8 +332,7 @@ class _Context:
         self, key: str, platform_id: str, status: str, case: Case | None, why: str
     ) -> SyncResult:
         at = case.last_at if case is not None else None
-        record_divergence(
-            self.conn,
+        self.store.record_divergence(
             key=key,
             platform_id=platform_id,
             status=status,
@@ -342,6 +340,7 @@ class _Context:
             our_state=None if case is None else case.state,
             reason=why,
             at=at or _epoch(),
+            session=self.session,
         )
         return SyncResult(
             "divergence",
@@ -355,11 +354,8 @@ class _Context:
 @contextmanager
 def _following(store: CaseStore, session: Session | None) -> Iterator[_Context]:
     """One transaction for the whole message: the caller's session, or our own."""
-    if session is not None:
-        yield _Context(store, session)
-        return
-    with Session(store.engine) as own, own.begin():
-        yield _Context(store, own)
+    with store.unit_of_work(session) as unit:
+        yield _Context(store, unit)
 
 
 def _epoch() -> datetime:
@@ -369,15 +365,14 @@ def _epoch() -> datetime:
 
 
 def _unreadable(store: CaseStore, problem: str, key: str, session: Session | None) -> SyncResult:
-    with transaction(store.engine, session) as conn:
-        record_divergence(
-            conn,
-            key=f"wechat:unreadable:{key}",
-            platform_id="",
-            status="",
-            case_id=None,
-            our_state=None,
-            reason=f"unreadable message: {problem}",
-            at=_epoch(),
-        )
+    store.record_divergence(
+        key=f"wechat:unreadable:{key}",
+        platform_id="",
+        status="",
+        case_id=None,
+        our_state=None,
+        reason=f"unreadable message: {problem}",
+        at=_epoch(),
+        session=session,
+    )
     return SyncResult("divergence", None, "", None, reason=problem)

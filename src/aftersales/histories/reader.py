@@ -18,16 +18,13 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .workflow.case import Case
-from .workflow.errors import AftersalesError
-from .workflow.inputs import parse_time
-from .workflow.record import Actor, EventRecord
-from .workflow.vocabulary import EVENT_ROLES, Origin
+from ..workflow.case import Case
+from ..workflow.errors import AftersalesError
+from ..workflow.inputs import parse_time
+from ..workflow.record import Actor, EventRecord
+from ..workflow.vocabulary import Origin
+from .lines import COMMAND_OPS, EXPECT_KEYS
 
-COMMAND_OPS = frozenset(EVENT_ROLES) - {"expire"}
-EXPECT_KEYS = frozenset({"state", "liability", "refund_amount", "final"})
-LINE_KEYS = frozenset({"op", "at", "actor", "command_id", "expect_error", "origin"})
-"""The keys of a command line that are not the event's data."""
 MAX_BYTES = 16 * 1024 * 1024
 MAX_LINE = 1024 * 1024
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from ..metrics import Metrics, Report
 from .console import safe
-from .metrics import Metrics, Report
 
 
 def _rate(value: float | None) -> str:

@@ -1,0 +1,27 @@
+"""What the commands share: the ``--db`` and ``--json`` options and the store they open."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from ..storage import CaseStore
+from .console import db_option_value, existing_sqlite_file
+
+Db = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL, or a path to a SQLite file (or AFTERSALES_DB)."),
+]
+Json = Annotated[bool, typer.Option("--json", help="JSON on stdout, for machines.")]
+
+
+def open_store(db: str | None, *, create: bool = False) -> CaseStore:
+    """The store of ``--db`` (or ``AFTERSALES_DB``), keyed by ``AFTERSALES_SECRET`` if set; a
+    SQLite file must exist unless ``create``."""
+    url = db_option_value(db)
+    if not create:
+        existing_sqlite_file(url)
+    secret = os.environ.get("AFTERSALES_SECRET")
+    return CaseStore(url, secret=secret.encode() if secret else None)
