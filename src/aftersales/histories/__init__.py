@@ -1,22 +1,25 @@
 """Case history files (spec section 9): a line's shape (:mod:`.lines`, the models the JSON Schema
-is generated from) and the reader that parses, replays and exports them (:mod:`.reader`)."""
+is generated from), the reader and writer of the files (:mod:`.reader`), and the replay that
+checks their expectations (:mod:`.replay`)."""
 
 from .lines import COMMAND_OPS, EXPECT_KEYS, LINE_KEYS, HistoryLine
 from .reader import (
     MAX_BYTES,
     MAX_LINE,
-    Failure,
     HistoryError,
     Line,
+    dump_lines,
+    export_lines,
+    parse_history,
+    read_history,
+)
+from .replay import (
+    Failure,
     MemoryTarget,
     Outcome,
     Summary,
     Target,
-    dump_lines,
-    export_lines,
     opening,
-    parse_history,
-    read_history,
     replay_file,
     replay_lines,
 )
