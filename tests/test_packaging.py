@@ -104,7 +104,14 @@ def test_the_sdist_tests_collect(dist, tmp_path):
     with tarfile.open(sdist) as archive:
         archive.extractall(tmp_path, filter="data")
     (unpacked,) = tmp_path.glob("aftersales-*")
-    for needed in ("tests/conftest.py", "tests/support.py", "LICENSE", "CHANGELOG.md", "docs"):
+    for needed in (
+        "tests/conftest.py",
+        "tests/support.py",
+        "LICENSE",
+        "CHANGELOG.md",
+        "docs",
+        "tools/reference.py",
+    ):
         assert (unpacked / needed).exists(), needed
     assert len(list((unpacked / "tests" / "histories").glob("*.jsonl"))) >= 20
     collected = _run(
