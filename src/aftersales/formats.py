@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .histories import HistoryLine, Summary
 from .metrics import Metrics
+from .results import CaseDivergence, ParkedTimer, PlatformDivergence
 
 __all__ = [
     "DbCurrentOutput",
@@ -55,38 +56,14 @@ class ExportOutput(Output):
     output: str | None = Field(description="The file written with -o, if any.")
 
 
-class VerifyDivergence(Output):
-    case_id: str
-    seq: int | None = Field(description="The event that disagrees; null for the case row.")
-    problem: str
-
-
-class PlatformDivergence(Output):
-    """WeChat said something no sequence of our events explains."""
-
-    case_id: str | None
-    platform_id: str
-    platform_status: str = Field(description="The raw status WeChat sent.")
-    our_state: str | None
-    reason: str
-    at: datetime
-
-
 class VerifyOutput(Output):
     """``aftersales verify --json``."""
 
     checked: int
-    divergences: list[VerifyDivergence]
+    divergences: list[CaseDivergence]
     platform_divergences: list[PlatformDivergence] = Field(
         description="Disagreements with WeChat: shown, never a verification failure."
     )
-
-
-class ParkedTimerOutput(Output):
-    case_id: str
-    due_at: datetime | None
-    kind: str | None
-    error: str
 
 
 class TimersOutput(Output):
@@ -94,7 +71,7 @@ class TimersOutput(Output):
 
     at: datetime
     fired: int
-    parked: list[ParkedTimerOutput]
+    parked: list[ParkedTimer]
 
 
 class DbCurrentOutput(Output):

@@ -86,7 +86,7 @@ class Metrics(BaseModel):
 
 
 @dataclass(frozen=True)
-class Report:
+class MetricsReport:
     """The metrics of every case chosen, and of each category."""
 
     overall: Metrics

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from ..formats import ReportOutput
-from ..metrics import Period, Report
+from ..metrics import MetricsReport, Period
 from ..storage import PlatformDivergence
 from ..workflow.inputs import MAX_YEAR, MIN_YEAR
 from .console import err, fail, handled, out, print_json, safe
@@ -70,7 +70,7 @@ def report_command(
             err.print(f"chart written to {safe(chart)}")
 
 
-def _print(result: Report, platform: list[PlatformDivergence], as_json: bool) -> None:
+def _print(result: MetricsReport, platform: list[PlatformDivergence], as_json: bool) -> None:
     if as_json:
         groups = {"all": result.overall, **result.by_category}
         print_json(

@@ -92,7 +92,7 @@ def _sweep(store: CaseStore, now: str | None, batch: int) -> int:
     total = 0
     with progress("sweeping", None) as advance:
         while True:
-            fired = store.fire_due_timers(now or datetime.now(UTC), limit=batch)
+            fired = store.fire_due_timers(now or datetime.now(UTC), batch=batch)
             total += len(fired)
             advance(len(fired))
             if not fired:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, cast
 import typer
 
 from ..formats import VerifyOutput
-from ..storage import PlatformDivergence, Report
+from ..storage import PlatformDivergence, Verification
 from .console import FAILED, OK, err, fail, handled, out, print_json, progress, safe
 from .options import Db, Json, open_store
 
@@ -51,7 +51,7 @@ def verify(
     raise typer.Exit(FAILED if report.divergences else OK)
 
 
-def _print_json(report: Report, platform: list[PlatformDivergence]) -> None:
+def _print_json(report: Verification, platform: list[PlatformDivergence]) -> None:
     print_json(
         VerifyOutput.model_validate(
             {

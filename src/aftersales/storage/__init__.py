@@ -8,25 +8,23 @@ from ..extras import require
 
 require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic")
 
+from ..results import CaseDivergence, ParkedTimer, PlatformDivergence, Verification
 from .engine import database_url, make_engine, shown
 from .feed import FeedItem
-from .links import PlatformDivergence
 from .replay import StoreTarget
 from .schema import Schema, holds_only_package_tables
 from .store import CaseStore, Refusal
-from .sweeper import ParkedTimer
-from .verify import Divergence, Report
 
 __all__ = [
+    "CaseDivergence",
     "CaseStore",
-    "Divergence",
     "FeedItem",
     "ParkedTimer",
     "PlatformDivergence",
     "Refusal",
-    "Report",
     "Schema",
     "StoreTarget",
+    "Verification",
     "database_url",
     "holds_only_package_tables",
     "make_engine",

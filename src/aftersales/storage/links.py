@@ -9,33 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from ..results import PlatformDivergence
 from ..workflow.errors import Conflict, NotFound
 from .engine import savepoint, transaction
 from .repository import not_found, safe_text
 from .tables import case_table, divergence_table
 
 _case = case_table.c
-
-
-@dataclass(frozen=True)
-class PlatformDivergence:
-    """WeChat said something no sequence of our events explains."""
-
-    id: int
-    case_id: str | None
-    platform_id: str
-    platform_status: str
-    """The raw status (or dispute status) WeChat sent."""
-    our_state: str | None
-    reason: str
-    at: datetime
 
 
 class LinkMethods:

@@ -27,7 +27,6 @@ from .engine import make_engine, translate
 from .tables import PREFIX, SCHEMA
 
 VERSION_TABLE: Final = f"{PREFIX}alembic_version"
-BRANCH: Final = "aftersales"
 LEGACY_REVISIONS: Final = {"0001": "as_0001", "0002": "as_0002", "0003": "as_0003"}
 """Revisions of releases that kept their version in the shared ``alembic_version`` table."""
 

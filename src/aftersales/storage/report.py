@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from ..metrics import SUMMED, Metrics, NegotiationStat, Period, Report, Week
+from ..metrics import SUMMED, Metrics, MetricsReport, NegotiationStat, Period, Week
 from .engine import transaction
 from .tables import case_table, event_table, refused_table
 
@@ -27,7 +27,9 @@ class ReportMethods:
 
     engine: Engine
 
-    def report(self, period: Period | None = None, *, session: Session | None = None) -> Report:
+    def report(
+        self, period: Period | None = None, *, session: Session | None = None
+    ) -> MetricsReport:
         """Metrics for all cases of ``period`` (default: every case) and for each category."""
         where = _filters(period or Period())
         groups: dict[str, Metrics] = defaultdict(lambda: Metrics())
@@ -244,7 +246,7 @@ def _resolutions(conn: Connection, where: list[Any]) -> dict[str, list[int]]:
     return medians
 
 
-def _with_total(groups: dict[str, Metrics], resolutions: list[int]) -> Report:
+def _with_total(groups: dict[str, Metrics], resolutions: list[int]) -> MetricsReport:
     total = Metrics()
     for name in SUMMED:
         setattr(total, name, sum(getattr(m, name) for m in groups.values()))
@@ -263,4 +265,4 @@ def _with_total(groups: dict[str, Metrics], resolutions: list[int]) -> Report:
             total.events_by_origin[key] = total.events_by_origin.get(key, 0) + value
     total.negotiations = [merged[key] for key in sorted(merged)]
     total.median_resolution_hours = statistics.median(resolutions) / 3600 if resolutions else None
-    return Report(total, dict(sorted(groups.items())))
+    return MetricsReport(total, dict(sorted(groups.items())))

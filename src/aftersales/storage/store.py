@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from ..results import ParkedTimer
 from ..workflow.case import Case, Verdict
 from ..workflow.errors import AftersalesError, Conflict, InvalidInput
 from ..workflow.inputs import CaseFacts, Id, Policy, Strict, check_facts, parse, parse_time
@@ -28,12 +29,12 @@ from .links import LinkMethods
 from .report import ReportMethods
 from .repository import Repository, not_found
 from .schema import Schema
-from .sweeper import ParkedTimer, parked_timers, sweep, unpark
+from .sweeper import parked_timers, sweep, unpark
 from .tables import case_table, metadata, refused_table
 
 if TYPE_CHECKING:
+    from ..results import Verification
     from ..workflow.dispatch import Engine as RulesEngine
-    from .verify import Report as VerifyReport
 
 T = TypeVar("T")
 
@@ -111,12 +112,14 @@ class CaseStore(LinkMethods, ReportMethods):
         engine: RulesEngine = "compiled",
         batch: int = 500,
         progress: Callable[[int], object] | None = None,
-    ) -> VerifyReport:
+        session: Session | None = None,
+    ) -> Verification:
         """Check one case or every case against its log (see :mod:`aftersales.storage.verify`);
-        ``progress(n)`` is called after each batch of ``n`` cases."""
+        ``progress(n)`` is called after each batch of ``n`` cases; inside ``session``, in the
+        caller's transaction."""
         from .verify import verify
 
-        return verify(self, case_id, engine=engine, batch=batch, progress=progress)
+        return verify(self, case_id, engine=engine, batch=batch, progress=progress, session=session)
 
     def create_schema(self, *, session: Session | None = None) -> None:
         """Create the tables directly and stamp the schema's Alembic head (tests, demos, a first
@@ -284,24 +287,24 @@ class CaseStore(LinkMethods, ReportMethods):
 
     def fire_due_timers(
         self,
-        now: datetime | str,
+        at: datetime | str,
         *,
-        limit: int = 1000,
+        batch: int = 1000,
         case_id: str | None = None,
         session: Session | None = None,
     ) -> list[EventRecord]:
-        """Fire every timer due at or before ``now`` (of at most ``limit`` cases); the events.
+        """Fire every timer due at or before ``at`` (of at most ``batch`` cases); the events.
 
         On PostgreSQL due cases are claimed with ``FOR UPDATE SKIP LOCKED``, so sweepers running
         side by side never fire the same timer twice. A case whose expiry fails is parked with
         its error (see :meth:`parked_timers`) while every other due timer fires.
         """
-        when = parse_time(now, "now")
-        self._check_clock(when, "now")
+        when = parse_time(at, "at")
+        self._check_clock(when, "at")
         if case_id is not None:
             _check_case_id(case_id)
         with transaction(self.engine, session) as conn:
-            return sweep(conn, self.repository, when, limit, case_id)
+            return sweep(conn, self.repository, when, batch, case_id)
 
     def parked_timers(self, *, session: Session | None = None) -> list[ParkedTimer]:
         """Cases whose due timer could not fire, with the error; the sweeper skips them."""

@@ -10,14 +10,15 @@ applications, the running timer, the facts and the snapshot.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SqlEngine
+from sqlalchemy.orm import Session
 
+from ..results import CaseDivergence, Verification
 from ..workflow.dispatch import Engine
 from ..workflow.inputs import Policy
 from ..workflow.replay import replay
@@ -35,31 +36,6 @@ class StoreParts(Protocol):
     repository: Repository
 
 
-@dataclass(frozen=True)
-class Divergence:
-    """One place where a stored case disagrees with its log or with the rules."""
-
-    case_id: str
-    seq: int | None
-    problem: str
-
-    def __str__(self) -> str:
-        where = f"event {self.seq}" if self.seq is not None else "case row"
-        return f"{self.case_id} {where}: {self.problem}"
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a verification found."""
-
-    checked: int
-    divergences: tuple[Divergence, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.divergences
-
-
 def verify(
     store: StoreParts,
     case_id: str | None = None,
@@ -67,25 +43,27 @@ def verify(
     engine: Engine = "compiled",
     batch: int = 500,
     progress: Any = None,
-) -> Report:
-    """Check one case or every case; ``progress(n)`` is called after each batch of ``n``."""
-    found: list[Divergence] = []
+    session: Session | None = None,
+) -> Verification:
+    """Check one case or every case; ``progress(n)`` is called after each batch of ``n``.
+    Inside a caller's ``session`` every batch is read in its transaction."""
+    found: list[CaseDivergence] = []
     checked = 0
-    for rows, events in _batches(store, case_id, batch):
+    for rows, events in _batches(store, case_id, batch, session):
         for row in rows:
             found += check_case(store, row, events.get(row.case_id, []), engine)
         checked += len(rows)
         if progress is not None:
             progress(len(rows))
-    return Report(checked, tuple(found))
+    return Verification(checked, tuple(found))
 
 
 def _batches(
-    store: StoreParts, case_id: str | None, size: int
+    store: StoreParts, case_id: str | None, size: int, session: Session | None
 ) -> Iterator[tuple[Sequence[Any], dict[str, list[Any]]]]:
     after = ""
     while True:
-        with transaction(store.engine) as conn:
+        with transaction(store.engine, session) as conn:
             query = sa.select(case_table).order_by(case_table.c.case_id).limit(size)
             if case_id is not None:
                 query = query.where(case_table.c.case_id == case_id)
@@ -114,12 +92,14 @@ def _logs(conn: Connection, case_ids: list[str]) -> dict[str, list[Any]]:
     return found
 
 
-def check_case(store: StoreParts, row: Any, rows: list[Any], engine: Engine) -> list[Divergence]:
+def check_case(
+    store: StoreParts, row: Any, rows: list[Any], engine: Engine
+) -> list[CaseDivergence]:
     """Every difference between one case row and its log."""
     case_id = row.case_id
 
-    def problem(seq: int | None, text: str) -> Divergence:
-        return Divergence(case_id, seq, text)
+    def problem(seq: int | None, text: str) -> CaseDivergence:
+        return CaseDivergence(case_id, seq, text)
 
     if not rows:
         return [problem(None, "no events")]

@@ -36,7 +36,7 @@ from .codes import (
     MERCHANT_EVIDENCE_LAPSED,
     buyer_reason,
 )
-from .explain import PLATFORM, SYSTEM, OrderView, Step, explain
+from .explain import PLATFORM, SYSTEM, OrderView, PlatformStep, explain_status
 from .messages import AfterSaleOrder, ComplaintOrder, Notification
 from .status import NOT_MODELLED, is_known
 
@@ -54,10 +54,6 @@ class SyncResult:
     events: tuple[EventRecord, ...] = ()
     reason: str | None = None
     """Why a divergence was kept, or what to do next."""
-
-
-class _Refusal(Exception):
-    """The message cannot be followed: kept as a divergence."""
 
 
 def sync(
@@ -176,7 +172,7 @@ def _complaint(store: CaseStore, notification: Notification, session: Session | 
         return ctx.checked(case, _dispute_steps(view, code), when, notification.key, status)
 
 
-def _dispute_steps(case: Case, code: int | None) -> list[Step]:
+def _dispute_steps(case: Case, code: int | None) -> list[PlatformStep]:
     buyer = Actor.buyer(case.record.facts.buyer_id)
     if code in INTERVENTION_CANCELLED:
         return [("withdraw", buyer, {}, False)] if case.state == "platform_intervention" else []
@@ -188,7 +184,7 @@ def _dispute_steps(case: Case, code: int | None) -> list[Step]:
     return steps
 
 
-def _intervention_steps(case: Case) -> list[Step]:
+def _intervention_steps(case: Case) -> list[PlatformStep]:
     """The event that puts the case under intervention, if it is not yet: the buyer escalating
     a rejection or a lapsed return, or else the platform stepping in."""
     if case.state == "platform_intervention" or case.final:
@@ -272,7 +268,7 @@ class _Context:
             )
             return self.diverge(key, platform_id, status, case, why)
         when = max(at or case.last_at, case.last_at)
-        found = explain(case, status, when, platform)
+        found = explain_status(case, status, when, platform)
         if found is None:
             why = platform.missing or f"no sequence of events takes {case.state} to {status}"
             return self.diverge(key, platform_id, status, case, why)
@@ -280,7 +276,7 @@ class _Context:
         return self.apply(case, steps + platform.deadline_step(reached, when), when, key, status)
 
     def checked(
-        self, case: Case, steps: list[Step], at: datetime, key: str, status: str
+        self, case: Case, steps: list[PlatformStep], at: datetime, key: str, status: str
     ) -> SyncResult:
         """Apply ``steps`` if the rules take them all on a copy; else keep a divergence."""
         probe = case.copy()
@@ -296,7 +292,7 @@ class _Context:
         return self.apply(case, steps, at, key, status)
 
     def apply(
-        self, case: Case, steps: list[Step], at: datetime, key: str, status: str
+        self, case: Case, steps: list[PlatformStep], at: datetime, key: str, status: str
     ) -> SyncResult:
         if not steps:  # our own timers due by the platform's time fire, at their own times
             fired = self.store.fire_due_timers(at, case_id=case.case_id, session=self.session)
