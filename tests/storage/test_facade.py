@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from aftersales import Conflict, NotFound
+from aftersales.metrics import Period
 from aftersales.storage import CaseStore, Schema
 from tests.support import at, facts
 
@@ -75,3 +76,14 @@ def test_a_unit_of_work_commits_or_rolls_back_everything(store):
             store.link_complaint("C1", "CP-1", session=session)
             raise Conflict("x", "x", "x")
         assert store.complaint_id("C1", session=session) is None  # the savepoint was undone
+
+
+def test_the_divergences_of_a_period_are_those_of_its_cases(store):
+    store.open_case(facts())
+    common = {"platform_id": "WX", "status": "S", "our_state": None, "reason": "r", "at": at(1)}
+    store.record_divergence(key="linked", case_id="C1", **common)
+    store.record_divergence(key="unlinked", case_id=None, **common)
+    assert [d.case_id for d in store.divergences(period=Period())] == ["C1", None]
+    assert [d.case_id for d in store.divergences(period=Period(shop="S1"))] == ["C1"]
+    assert store.divergences(period=Period(shop="S2")) == []
+    assert store.divergences(period=Period(since=at(1))) == []  # C1 opened before

@@ -58,10 +58,7 @@ def report_command(
         store = open_store(db)
         period = Period(shop, _day(since, "since", zone), _day(until, "until", zone))
         result = store.report(period)
-        platform = store.divergences()
-        if period != Period():  # only the chosen cases' disagreements with WeChat
-            chosen = store.period_case_ids(period)
-            platform = [d for d in platform if d.case_id in chosen]
+        platform = store.divergences(period=period)  # the chosen cases' disagreements
         _print(result, platform, as_json)
         if chart is not None:
             from .chart import draw_weekly

@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from ..metrics import Period
 from ..results import PlatformDivergence
 from ..workflow.errors import Conflict, NotFound
 from .engine import savepoint, transaction
+from .report import period_filters
 from .repository import not_found, safe_text
 from .tables import case_table, divergence_table
 
@@ -124,12 +126,21 @@ class LinkMethods:
             return _insert_divergence(conn, key, row)
 
     def divergences(
-        self, case_id: str | None = None, *, session: Session | None = None
+        self,
+        case_id: str | None = None,
+        *,
+        period: Period | None = None,
+        session: Session | None = None,
     ) -> list[PlatformDivergence]:
-        """Every recorded disagreement with WeChat (of one case, or all), oldest first."""
+        """Every recorded disagreement with WeChat, oldest first: of one case, of the cases a
+        report of ``period`` counts (a divergence linked to no case is in no period but the
+        whole one), or all."""
         query = sa.select(divergence_table).order_by(divergence_table.c.id)
         if case_id is not None:
             query = query.where(divergence_table.c.case_id == case_id)
+        if period is not None and period != Period():
+            chosen = sa.select(_case.case_id).where(*period_filters(period))
+            query = query.where(divergence_table.c.case_id.in_(chosen))
         with transaction(self.engine, session) as conn:
             return [
                 PlatformDivergence(

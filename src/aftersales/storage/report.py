@@ -23,7 +23,7 @@ from .tables import case_table, event_table, refused_table
 
 
 class ReportMethods:
-    """The store's metrics: :meth:`report`, :meth:`weekly` and the cases a period counts."""
+    """The store's metrics: :meth:`report` and :meth:`weekly`."""
 
     engine: Engine
 
@@ -31,7 +31,7 @@ class ReportMethods:
         self, period: Period | None = None, *, session: Session | None = None
     ) -> MetricsReport:
         """Metrics for all cases of ``period`` (default: every case) and for each category."""
-        where = _filters(period or Period())
+        where = period_filters(period or Period())
         groups: dict[str, Metrics] = defaultdict(lambda: Metrics())
         with transaction(self.engine, session) as conn:
             _cases(conn, groups, where)
@@ -43,12 +43,6 @@ class ReportMethods:
         for cat, values in medians.items():
             groups[cat].median_resolution_hours = statistics.median(values) / 3600
         return _with_total(dict(groups), [v for values in medians.values() for v in values])
-
-    def period_case_ids(self, period: Period, *, session: Session | None = None) -> set[str]:
-        """The ids of the cases a report of ``period`` counts."""
-        query = sa.select(case_table.c.case_id).where(*_filters(period))
-        with transaction(self.engine, session) as conn:
-            return set(conn.execute(query).scalars())
 
     def weekly(
         self,
@@ -78,7 +72,8 @@ class ReportMethods:
         ]
 
 
-def _filters(period: Period) -> list[Any]:
+def period_filters(period: Period) -> list[Any]:
+    """The conditions on the case table that choose the cases of ``period``."""
     found: list[Any] = []
     if period.shop is not None:
         found.append(case_table.c.shop_id == period.shop)
@@ -95,7 +90,7 @@ def _weekly_query(period: Period) -> Any:
     )
     return sa.select(
         case_table.c.opened_at, case_table.c.case_id.in_(rejected), case_table.c.liability
-    ).where(*_filters(period))
+    ).where(*period_filters(period))
 
 
 def _json_text(conn: Connection, column: Any, key: str) -> Any:
