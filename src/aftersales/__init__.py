@@ -3,7 +3,14 @@
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
-from .workflow.advice import Advice, Avoid, EvidenceAdvice, Move, advice_at_merchant_turns, advise
+from .workflow.advice import (
+    Advice,
+    Alternative,
+    Avoid,
+    EvidenceAdvice,
+    advice_at_merchant_turns,
+    advise,
+)
 from .workflow.case import Case, Verdict, open_case
 from .workflow.errors import (
     AftersalesError,
@@ -37,6 +44,7 @@ __all__ = [
     "Actor",
     "Advice",
     "AftersalesError",
+    "Alternative",
     "Assessment",
     "Avoid",
     "Case",
@@ -52,7 +60,6 @@ __all__ = [
     "InvalidReason",
     "LimitReached",
     "Mismatch",
-    "Move",
     "NegotiationRequired",
     "NotFound",
     "PermissionDenied",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,15 +15,16 @@ import pytest
 
 from aftersales import (
     Advice,
+    Alternative,
     Case,
     InvalidInput,
-    Move,
     Situation,
     advice_at_merchant_turns,
     advise,
     open_case,
 )
 from aftersales.histories import MemoryTarget, parse_history, read_history, replay_lines
+from aftersales.workflow.advice import check_advice
 from aftersales.workflow.playbook import PlaybookError, load, playbook
 from aftersales.workflow.vocabulary import NEXT_ACTOR
 from tests.support import BUYER, MERCHANT, PLATFORM, SYSTEM, at, ev, facts, negotiate
@@ -43,7 +45,7 @@ SITUATIONS = [
 """Every combination of the situation's values."""
 
 
-def command_for(move: Advice | Move, case: Case) -> dict[str, Any]:
+def command_for(move: Advice | Alternative, case: Case) -> dict[str, Any]:
     """What a merchant following the advice sends: the data, one item of each evidence listed,
     half the requested amount where one is needed, a tracking number where one is needed."""
     data: dict[str, Any] = dict(move.data)
@@ -55,7 +57,7 @@ def command_for(move: Advice | Move, case: Case) -> dict[str, Any]:
     return data
 
 
-def assert_safe(case: Case, move: Advice | Move, where: str) -> None:
+def assert_safe(case: Case, move: Advice | Alternative, where: str) -> None:
     assert move.event is not None, where
     verdict = case.would(move.event, MERCHANT, data=command_for(move, case))
     assert verdict.allowed, (where, move.event, dict(move.data), verdict.code, verdict.message_en)
@@ -296,11 +298,15 @@ reader does not read yet (it refuses unknown keys): ``{"op": "expect", "advice":
 "negotiation_type": ..., "reason": ...}, "situation": {...}}``."""
 
 
-def _advice_after(name: str, line_number: int, situation: dict[str, Any]) -> Advice:
+def _case_after(name: str, line_number: int) -> Case:
     lines = parse_history(read_history(HISTORIES / name), name)
     target = MemoryTarget()
     replay_lines([line for line in lines if line.number <= line_number], target, name)
-    return advise(target.case, situation=situation)
+    return target.case
+
+
+def _advice_after(name: str, line_number: int, situation: dict[str, Any]) -> Advice:
+    return advise(_case_after(name, line_number), situation=situation)
 
 
 def _shape(advice: Advice) -> dict[str, Any]:
@@ -312,8 +318,26 @@ def _shape(advice: Advice) -> dict[str, Any]:
 )
 def test_the_advice_each_history_expects(name):
     for line_number, expected in EXPECTATIONS[name]:
-        advice = _advice_after(name, line_number, expected["situation"])
+        case = _case_after(name, line_number)
+        assert check_advice(case, expected["advice"], expected["situation"]) == []
+        # What the advice does not name is absent, not merely unchecked.
+        advice = advise(case, situation=expected["situation"])
         assert _shape(advice) == expected["advice"], (name, line_number)
+
+
+def test_check_advice_says_what_differs():
+    case = open_case(facts(category="virtual"))
+    assert check_advice(case, {"event": "negotiate"}, {"served": "full"}) == []
+    problems = check_advice(case, {"event": "agree", "reason": None}, {"served": "full"})
+    assert [p.split(",")[0] for p in problems] == [
+        "expected advice event 'agree'",
+        "expected advice reason None",
+    ]
+    assert check_advice(case, {"mood": "calm"}) == [
+        "advice takes some of ['event', 'negotiation_type', 'reason'], not ['mood']"
+    ]
+    case.send("agree", actor=MERCHANT, at=at(1))
+    assert check_advice(case, {"event": None}) == []
 
 
 @pytest.mark.parametrize("row", playbook().rows, ids=lambda row: row.key)
@@ -334,6 +358,15 @@ def test_a_refused_playbook_move_is_said_and_the_next_safe_move_given():
     assert "limit of 1 negotiations is reached" in advice.why_en
     assert "协商次数已达上限" in advice.why_zh
     assert advice.why_en.endswith(playbook().rows[-1].why.en)
+
+
+def test_a_log_that_does_not_replay_is_invalid_input():
+    case = open_case(facts())
+    case.send("agree", actor=MERCHANT, at=at(1))
+    events = case.events
+    events[1] = replace(events[1], event="reject")
+    with pytest.raises(InvalidInput, match="does not replay at event 2"):
+        advice_at_merchant_turns(events)
 
 
 def test_the_merchant_turns_of_a_log_each_get_advice():

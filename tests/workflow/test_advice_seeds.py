@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from aftersales import Advice, Move, advice_at_merchant_turns, advise
+from aftersales import Advice, Alternative, advice_at_merchant_turns, advise
 from aftersales.diagrams.replays import decisions, recommended_histories
 from aftersales.histories import MemoryTarget, parse_history, replay_lines
 from aftersales.scenarios import SCENARIOS, SITUATIONS, history
@@ -22,7 +22,9 @@ def _events(name: str) -> list[Any]:
     return target.case.events
 
 
-def _shape(move: Advice | Move | dict[str, Any], event: str | None = None) -> tuple[Any, ...]:
+def _shape(
+    move: Advice | Alternative | dict[str, Any], event: str | None = None
+) -> tuple[Any, ...]:
     if isinstance(move, dict):  # a history line's data
         return (event, move.get("negotiation_type"), move.get("reason"))
     return (move.event, move.data.get("negotiation_type"), move.data.get("reason"))

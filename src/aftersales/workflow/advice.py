@@ -15,13 +15,14 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from .case import Case, Verdict
-from .errors import AftersalesError
+from .errors import AftersalesError, InvalidInput
 from .graph import machine_graph
 from .liability import RULES, EvidenceNeed, evidence_need
 from .playbook import Playbook, Row, Situation, playbook
 from .reasons import catalog
 from .record import Actor, CaseRecord, EventRecord
-from .replay import replay
+from .replay import Mismatch
+from .replay import _apply as replay_event  # the replay's own step, not a copy
 from .vocabulary import (
     EVENT_LABELS,
     EVIDENCE_LABELS,
@@ -60,7 +61,7 @@ class EvidenceAdvice:
 
 
 @dataclass(frozen=True)
-class Move:
+class Alternative:
     """A command the merchant may send: the event, its fixed data and what to gather for it."""
 
     event: str
@@ -113,7 +114,7 @@ class Advice:
     message_en: str | None
     why_zh: str
     why_en: str
-    alternatives: tuple[Move, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
     avoid: tuple[Avoid, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,19 +153,57 @@ def advise(
 def advice_at_merchant_turns(
     events: Sequence[EventRecord], situation: Situation | Mapping[str, Any] | None = None
 ) -> list[tuple[int, Advice]]:
-    """The advice at each merchant turn of a case's log: ``(seq, advice)`` where ``seq`` is the
-    event after which the turn began (the opening is 1). The log is replayed event by event."""
+    """The advice at each merchant turn of a case's whole log (oldest first): ``(seq, advice)``
+    where ``seq`` is the event after which the turn began (the opening is 1). The log is
+    replayed once, event by event, as :func:`aftersales.replay` does; a log that does not
+    replay is :class:`InvalidInput`."""
     wanted = Situation.of(situation)
     found: list[tuple[int, Advice]] = []
+    case: Case | None = None
     for record in events:
-        if record.state_before is not None and not record.entered:
-            continue  # nothing new happened to whose turn it is
-        case, mismatch = replay(events[: record.seq])
-        if case is None or mismatch is not None:
-            raise ValueError(f"the log does not replay: {mismatch}")
-        if NEXT_ACTOR.get(case.state) == "merchant":
+        problem = None
+        try:
+            if case is None:
+                case = Case.reopen(record)
+            else:
+                problem = replay_event(case, record)
+        except AftersalesError as err:
+            problem = Mismatch(record.seq, f"the current rules refuse {record.event}: {err.code}")
+        if problem is not None:
+            raise InvalidInput(
+                f"The log does not replay at event {problem.seq}: {problem.problem}",
+                f"事件记录无法重放(第 {problem.seq} 个事件)。",
+                "events",
+            )
+        assert case is not None  # opened by the first event, or refused above
+        turn_begins = record.state_before is None or bool(record.entered)
+        if turn_begins and NEXT_ACTOR.get(case.state) == "merchant":
             found.append((record.seq, advise(case, situation=wanted)))
     return found
+
+
+def check_advice(
+    case: Case,
+    expected: Mapping[str, Any],
+    situation: Situation | Mapping[str, Any] | None = None,
+) -> list[str]:
+    """What differs between the advice for ``case`` and ``expected`` (some of ``event``,
+    ``negotiation_type``, ``reason``, as a history's ``expect`` line would carry them); empty
+    when it holds. Meant for the pytest plugin and other checkers."""
+    unknown = sorted(set(expected) - set(ADVICE_KEYS))
+    if unknown:
+        return [f"advice takes some of {list(ADVICE_KEYS)}, not {unknown}"]
+    advice = advise(case, situation=situation)
+    actual = {"event": advice.event, **{key: advice.data.get(key) for key in ADVICE_KEYS[1:]}}
+    return [
+        f"expected advice {key} {want!r}, got {actual[key]!r} ({advice.why_en})"
+        for key, want in expected.items()
+        if actual[key] != want
+    ]
+
+
+ADVICE_KEYS = ("event", "negotiation_type", "reason")
+"""What an expectation of advice may name."""
 
 
 # -- the merchant's turn -----------------------------------------------------------------------
@@ -174,11 +213,11 @@ def _merchant_turn(case: Case, situation: Situation, book: Playbook) -> Advice:
     record = case.record
     merchant = Actor.merchant(record.facts.shop_id)
     notes: list[Label] = []
-    chosen: tuple[Row, Move] | None = None
-    others: list[Move] = []
+    chosen: tuple[Row, Alternative] | None = None
+    others: list[Alternative] = []
     for row in book.matching(record, situation):
         move = _move(case, row, book)
-        verdict = case.would(row.event, merchant, data=command(move, record))
+        verdict = case.would(row.event, merchant, data=_probe(move, record))
         if not (verdict.allowed and not verdict.risk):
             if chosen is None:
                 notes.append(_refusal(row, verdict))
@@ -209,7 +248,7 @@ def _merchant_turn(case: Case, situation: Situation, book: Playbook) -> Advice:
     )
 
 
-def command(move: Move, record: CaseRecord) -> dict[str, Any]:
+def _probe(move: Alternative, record: CaseRecord) -> dict[str, Any]:
     """The move as a command the merchant could send: its data, one item of each evidence
     listed, and sample values where the merchant fills in an amount (half the requested) or a
     tracking number."""
@@ -223,7 +262,7 @@ def command(move: Move, record: CaseRecord) -> dict[str, Any]:
     return data
 
 
-def _move(case: Case, row: Row, book: Playbook) -> Move:
+def _move(case: Case, row: Row, book: Playbook) -> Alternative:
     record = case.record
     if row.event == "reject":
         evidence = _rejection_evidence(record, record.state, book, "move")
@@ -232,7 +271,7 @@ def _move(case: Case, row: Row, book: Playbook) -> Move:
         guide = Label(reason.evidence_guide_zh, reason.evidence_guide_en) if reason else None
         guide = guide or row.evidence_guide or book.guides["any"]
         evidence = tuple(_entry(group, guide, "move") for group in row.evidence)
-    move = Move(
+    move = Alternative(
         row.event,
         MappingProxyType(row.data),
         row.amount_needed,
@@ -243,15 +282,15 @@ def _move(case: Case, row: Row, book: Playbook) -> Move:
     )
     if row.event != "negotiate":
         return move
-    return Move(**{**move.__dict__, "evidence": evidence + _later(case, move, book)})
+    return Alternative(**{**move.__dict__, "evidence": evidence + _later(case, move, book)})
 
 
-def _later(case: Case, move: Move, book: Playbook) -> tuple[EvidenceAdvice, ...]:
+def _later(case: Case, move: Alternative, book: Playbook) -> tuple[EvidenceAdvice, ...]:
     """What a rejection after this negotiation would need that the negotiation does not carry."""
     probe = case.copy()
     merchant = Actor.merchant(case.record.facts.shop_id)
     try:
-        probe.send("negotiate", actor=merchant, at=case.last_at, data=command(move, case.record))
+        probe.send("negotiate", actor=merchant, at=case.last_at, data=_probe(move, case.record))
     except AftersalesError:  # refused: the advisor reports the refusal instead
         return ()
     # A request for evidence is answered by evidence the merchant may dispute; the rest by a
