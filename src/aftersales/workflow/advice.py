@@ -37,6 +37,8 @@ PLACEHOLDER_KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 """The kinds offered for a need any media item, or any item at all, meets."""
 _FROZEN_EMPTY: Mapping[str, Any] = MappingProxyType({})
+ADVICE_KEYS = ("event", "negotiation_type", "reason")
+"""What an expectation of advice (:func:`check_advice`) may name."""
 
 
 @dataclass(frozen=True)
@@ -200,10 +202,6 @@ def check_advice(
         for key, want in expected.items()
         if actual[key] != want
     ]
-
-
-ADVICE_KEYS = ("event", "negotiation_type", "reason")
-"""What an expectation of advice may name."""
 
 
 # -- the merchant's turn -----------------------------------------------------------------------
