@@ -11,6 +11,8 @@ import hashlib
 import json
 import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -333,3 +335,23 @@ def test_signed_random_ciphertexts_only_ever_raise_the_refusal(encrypted, xml):
     except PushRejected:
         return
     assert notification.kind in {"aftersale", "complaint", "unreadable"}
+
+
+def test_without_the_extra_the_wire_parts_say_which_extra_in_one_line():
+    script = (
+        "import sys\n"
+        "sys.modules.update(httpx=None, cryptography=None, defusedxml=None)\n"
+        "import aftersales.wechat as wechat\n"  # the db extra alone still imports it
+        "for name in ('Intake', 'PushRejected', 'HttpGateway'):\n"
+        "    try:\n"
+        "        getattr(wechat, name)\n"
+        "    except ImportError as exc:\n"
+        "        print(type(exc).__name__, exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0 and len(lines) == 3, done.stderr
+    assert all(
+        line.startswith("ExtraMissing") and line.endswith("pip install 'aftersales[wechat]'")
+        for line in lines
+    )
