@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ pytest.importorskip("httpx")
 import httpx
 
 from aftersales import PlatformError, TransitionNotAllowed
-from aftersales.wechat import API, HttpGateway, ShopConfig, act
+from aftersales.wechat import API, HttpGateway, ShopConfig, act, parse_notification, reconcile
 from aftersales.wechat.codes import RETRYABLE
 from aftersales.wechat.gateway import TOKEN_URL
 from tests.support import MERCHANT, at, facts
@@ -242,3 +243,26 @@ def test_act_turns_wechats_refusal_over_http_into_our_error(store, make):
     with pytest.raises(TransitionNotAllowed):
         act(store, "C1", "agree", actor=MERCHANT, at=at(1), gateway=gateway, shop=SHOP)
     assert store.get("C1").state == "requested"
+
+
+def test_reconcile_fetches_an_unknown_order_through_the_http_gateway(store, make):
+    order = json.loads(
+        (Path(__file__).parent / "fixtures" / "order_merchant_processing.json").read_text()
+    )
+    gateway, wechat = make(httpx.ReadTimeout("late"), order)  # a read: retried
+    push = {
+        "Event": "channels_ec_aftersale_update",
+        "CreateTime": 1772330400,
+        "finder_shop_aftersale_status_update": {
+            "status": "MERCHANT_PROCESSING",
+            "after_sale_order_id": "WX-NEW",
+        },
+    }
+    result = reconcile(
+        store,
+        parse_notification(json.dumps(push)),
+        shop=ShopConfig(shop_id="S1"),
+        fetch=lambda ident: gateway("getaftersaleorder", {"after_sale_order_id": ident}),
+    )
+    assert result.case_id == "wx-WX-NEW" and store.get("wx-WX-NEW").state == "requested"
+    assert json.loads(wechat.calls[-1].content) == {"after_sale_order_id": "WX-NEW"}
