@@ -108,6 +108,16 @@ def test_the_token_is_fetched_again_before_it_expires(make, clock):
     assert wechat.tokens_used() == ["T1", "T1", "T2"]
 
 
+def test_a_token_near_its_end_is_kept_until_halfway_not_fetched_on_every_call(make, clock):
+    gateway, wechat = make(expires_in=200, token_margin=300)  # what is left of WeChat's token
+    gateway("acceptapply", {})
+    clock.now += 99
+    gateway("acceptapply", {})
+    clock.now += 1
+    gateway("acceptapply", {})
+    assert wechat.tokens_used() == ["T1", "T1", "T2"]
+
+
 @pytest.mark.parametrize("expired", [40001, 42001, 40014])
 def test_an_expired_token_is_fetched_again_once(make, expired):
     gateway, wechat = make({"errcode": expired, "errmsg": "access_token expired"})

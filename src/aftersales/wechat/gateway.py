@@ -6,8 +6,8 @@ any :data:`Gateway`. It
 - posts JSON to ``base_url + api_name`` (a name that is already an ``https://`` URL is used as
   it is) with ``?access_token=``, through ``httpx`` with a timeout;
 - keeps the access token of the stable-token API (``POST cgi-bin/stable_token``, normal mode),
-  fetches it again ``token_margin`` seconds before it expires, and once more when WeChat answers
-  that it expired or is invalid (40001, 42001, 40014);
+  fetches it again ``token_margin`` seconds before it expires (halfway through what is left, if
+  less), and once more when WeChat answers that it expired or is invalid (40001, 42001, 40014);
 - retries, with exponential backoff up to ``attempts`` tries in all, what may succeed later:
   the errcodes :data:`RETRYABLE` names (system busy, rate limits), HTTP 429, a request that
   never left (connect errors and timeouts), and for a read (an API name whose last parts start
@@ -83,7 +83,7 @@ class HttpGateway:
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
         self._token: str | None = None
-        self._expires = 0.0
+        self._refresh_at = 0.0
 
     def __call__(self, api_name: str, body: dict[str, Any]) -> Mapping[str, Any]:
         """WeChat's reply to ``body`` posted to the API ``api_name``."""
@@ -98,7 +98,7 @@ class HttpGateway:
     def token(self) -> str:
         """The access token, fetched again when it is missing or about to expire."""
         with self._lock:
-            if self._token is None or self._clock() >= self._expires - self.token_margin:
+            if self._token is None or self._clock() >= self._refresh_at:
                 self._fetch_token()
             assert self._token is not None
             return self._token
@@ -133,7 +133,10 @@ class HttpGateway:
                 errmsg=errmsg,
                 retryable=code in RETRYABLE,
             )
-        self._token, self._expires = token, self._clock() + expires_in
+        # A token fetched late in its life comes with what is left of it: refresh it halfway then,
+        # not on every call.
+        margin = min(self.token_margin, expires_in / 2)
+        self._token, self._refresh_at = token, self._clock() + expires_in - margin
 
     def _retrying(self, call: Callable[[], Mapping[str, Any]], read: bool) -> Mapping[str, Any]:
         for attempt in range(self.attempts):

@@ -76,7 +76,7 @@ def _refuse(reason: str, en: str, zh: str, field: str | None = None) -> PushReje
     return PushRejected(reason, en, zh, field)
 
 
-def signature(*parts: str) -> str:
+def _signature(*parts: str) -> str:
     """WeChat's signature: the SHA-1 hex of the parts sorted and joined."""
     return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
 
@@ -149,7 +149,7 @@ class Intake:
 
     def _check(self, query: Mapping[str, Any], name: str, *parts: str) -> None:
         given = _param(query, name)
-        expected = signature(self._token, *parts)
+        expected = _signature(self._token, *parts)
         if not hmac.compare_digest(given.lower().encode(), expected.encode()):
             raise _refuse("bad_signature", f"{name} is wrong.", f"{name} 签名错误。", name)
 
