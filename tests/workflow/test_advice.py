@@ -4,17 +4,23 @@ in a history of its own; what it refuses it says."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import deque
 from dataclasses import replace
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as observe
+from hypothesis import strategies as st
 
 from aftersales import (
     Advice,
+    AftersalesError,
     Alternative,
     Case,
     InvalidInput,
@@ -26,9 +32,16 @@ from aftersales import (
 from aftersales.histories import MemoryTarget, parse_history, read_history, replay_lines
 from aftersales.workflow.advice import check_advice
 from aftersales.workflow.playbook import PlaybookError, load, playbook
-from aftersales.workflow.vocabulary import NEXT_ACTOR
+from aftersales.workflow.vocabulary import EVENT_ROLES, NEXT_ACTOR
 from tests.support import BUYER, MERCHANT, PLATFORM, SYSTEM, at, ev, facts, negotiate
-from tests.workflow.explore import COMMANDS, FACT_VARIANTS, V1_VARIANT, explore, step
+from tests.workflow.explore import (
+    COMMANDS,
+    FACT_VARIANTS,
+    V1_VARIANT,
+    actor_for,
+    explore,
+    step,
+)
 from tests.workflow.explore import _signature as signature
 
 HISTORIES = Path(__file__).parent.parent / "histories"
@@ -49,7 +62,8 @@ def command_for(move: Advice | Alternative, case: Case) -> dict[str, Any]:
     """What a merchant following the advice sends: the data, one item of each evidence listed,
     half the requested amount where one is needed, a tracking number where one is needed."""
     data: dict[str, Any] = dict(move.data)
-    data["evidence"] = [ev(item.kinds[0], f"r{i}") for i, item in enumerate(move.evidence)]
+    if move.evidence:  # an event that takes no evidence refuses the field
+        data["evidence"] = [ev(item.kinds[0], f"r{i}") for i, item in enumerate(move.evidence)]
     if move.amount_needed:
         data["amount"] = case.record.requested_amount // 2
     if move.tracking_needed:
@@ -536,3 +550,51 @@ def test_the_history_files_reach_their_merchant_turns():
         text = read_history(HISTORIES / name)
         outcome = replay_lines(parse_history(text, name), MemoryTarget(), name)
         assert outcome.ok, outcome.failures
+
+
+# -- following the advice ------------------------------------------------------------------------
+
+OTHERS = [
+    (event, data)
+    for event, data in COMMANDS
+    if EVENT_ROLES[event] != "merchant" and (event != "rule" or not data)
+]
+"""What the buyer, the platform and the system may do; the platform rules only by the
+assessment (an explicit outcome is the platform's own word, not a judgment of the merchant)."""
+DISPUTES = [c for c in OTHERS if c[0] in ("decline", "escalate", "rule", "demand_evidence")]
+"""Drawn more often, so that random cases reach a ruling."""
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    variant=st.sampled_from(sorted(FACT_VARIANTS) + sorted(EXTRA_VARIANTS)),
+    policy=st.sampled_from([{}, *EXTRA_POLICIES.values()]),
+    steps=st.lists(
+        st.tuples(st.sampled_from(OTHERS), st.integers(0, 72), st.sampled_from(SITUATIONS)),
+        max_size=14,
+    ),
+)
+def test_a_merchant_who_follows_the_advice_is_never_found_liable(variant, policy, steps):
+    more = {**FACT_VARIANTS, **EXTRA_VARIANTS}[variant]
+    case = open_case(facts(**more), policy=policy)
+    for (event, data), hours, situation in steps:
+        if case.final:
+            break
+        advice = advise(case, situation=situation)
+        if advice.event is not None:
+            case.send(advice.event, actor=MERCHANT, at=case.last_at, data=command_for(advice, case))
+        elif case.record.evidence_demanded:  # the advice's why asks for it
+            case.send(
+                "submit_evidence",
+                actor=MERCHANT,
+                at=case.last_at,
+                data={"evidence": [ev("chat_record")]},
+            )
+        else:
+            with contextlib.suppress(AftersalesError):
+                when = case.last_at + timedelta(hours=hours)
+                case.send(event, actor=actor_for(event), at=when, data=data)
+    observe(f"ended in {case.state}, liability {case.liability}")
+    assert case.liability in (None, "buyer"), [(e.event, e.state_after) for e in case.events]
+    if case.record.rejection is not None:
+        assert case.record.rejection.defensible

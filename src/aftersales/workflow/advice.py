@@ -252,7 +252,8 @@ def _probe(move: Alternative, record: CaseRecord) -> dict[str, Any]:
     tracking number."""
     data = dict(move.data)
     kinds = dict.fromkeys(item.kinds[0] for item in move.evidence)
-    data["evidence"] = [{"kind": kind, "ref": f"advice-{kind}"} for kind in kinds]
+    if kinds:
+        data["evidence"] = [{"kind": kind, "ref": f"advice-{kind}"} for kind in kinds]
     if move.amount_needed:
         data["amount"] = max(1, record.requested_amount // 2)
     if move.tracking_needed:
