@@ -7,10 +7,10 @@ from .workflow.advice import (
     Advice,
     Alternative,
     Avoid,
-    EvidenceAdvice,
     advice_at_merchant_turns,
     advise,
 )
+from .workflow.advice_evidence import EvidenceAdvice
 from .workflow.case import Case, Verdict, open_case
 from .workflow.errors import (
     AftersalesError,

@@ -12,12 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
+from .advice_evidence import EvidenceAdvice, entry, rejection_evidence
 from .case import Case, Verdict
 from .errors import AftersalesError, InvalidInput
 from .graph import machine_graph
-from .liability import RULES, EvidenceNeed, evidence_need
+from .liability import RULES
 from .playbook import Playbook, Row, Situation, playbook
 from .reasons import catalog
 from .record import Actor, CaseRecord, EventRecord
@@ -25,41 +26,15 @@ from .replay import Mismatch
 from .replay import _apply as replay_event  # the replay's own step, not a copy
 from .vocabulary import (
     EVENT_LABELS,
-    EVIDENCE_LABELS,
     NEXT_ACTOR,
     ROLE_LABELS,
     STATE_LABELS,
     Label,
 )
 
-PLACEHOLDER_KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"media": ("image", "video"), "any": ("chat_record", "image", "video")}
-)
-"""The kinds offered for a need any media item, or any item at all, meets."""
 _FROZEN_EMPTY: Mapping[str, Any] = MappingProxyType({})
 ADVICE_KEYS = ("event", "negotiation_type", "reason")
 """What an expectation of advice (:func:`check_advice`) may name."""
-
-
-@dataclass(frozen=True)
-class EvidenceAdvice:
-    """One piece of evidence to gather: any one of ``kinds`` meets it."""
-
-    kinds: tuple[str, ...]
-    label_zh: str
-    label_en: str
-    guide_zh: str
-    guide_en: str
-    """The guide line (凭证引导语): the catalog's where a reason names the need."""
-    purpose: Literal["move", "rejection"]
-    """``move``: the recommended command carries it; ``rejection``: keep it for a defensible
-    rejection later."""
-    on_file: bool = False
-    """The merchant's earlier negotiations in this case already carried it."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """As JSON."""
-        return {**self.__dict__, "kinds": list(self.kinds)}
 
 
 @dataclass(frozen=True)
@@ -264,12 +239,12 @@ def _probe(move: Alternative, record: CaseRecord) -> dict[str, Any]:
 def _move(case: Case, row: Row, book: Playbook) -> Alternative:
     record = case.record
     if row.event == "reject":
-        evidence = _rejection_evidence(record, record.state, book, "move")
+        evidence = rejection_evidence(record, record.state, book.guides, "move")
     else:
         reason = catalog()[row.reason] if row.reason else None
         guide = Label(reason.evidence_guide_zh, reason.evidence_guide_en) if reason else None
         guide = guide or row.evidence_guide or book.guides["any"]
-        evidence = tuple(_entry(group, guide, "move") for group in row.evidence)
+        evidence = tuple(entry(group, guide, "move") for group in row.evidence)
     move = Alternative(
         row.event,
         MappingProxyType(row.data),
@@ -297,51 +272,7 @@ def _later(case: Case, move: Alternative, book: Playbook) -> tuple[EvidenceAdvic
     ntype = move.data["negotiation_type"]
     after = "evidence_supplied" if ntype == "request_evidence" else "buyer_declined"
     carried = tuple(item.kinds for item in move.evidence)
-    return _rejection_evidence(probe.record, after, book, "rejection", carried)
-
-
-def _rejection_evidence(
-    record: CaseRecord,
-    from_state: str,
-    book: Playbook,
-    purpose: Literal["move", "rejection"],
-    carried: tuple[tuple[str, ...], ...] = (),
-) -> tuple[EvidenceAdvice, ...]:
-    """Section 5's need for a rejection from ``from_state``, group by group, as the guard
-    judges it (:func:`evidence_need`), without the groups ``carried`` evidence already meets."""
-    need = evidence_need(record, from_state)
-    last = record.last_negotiation
-    reason = catalog().get(last.reason) if last else None
-    found = []
-    for group in need.groups:
-        if any(_covers(kinds, group) for kinds in carried):
-            continue
-        if reason is not None and need.groups == reason.rejection_evidence:
-            guide = Label(reason.evidence_guide_zh, reason.evidence_guide_en)
-        else:
-            guide = book.guides["media" if "media" in group else "any"]
-        entry = _entry(PLACEHOLDER_KINDS.get(group[0], group), guide, purpose)
-        on_file = EvidenceNeed((group,), need.label).met_by(record.negotiation_evidence)
-        found.append(EvidenceAdvice(**{**entry.__dict__, "on_file": on_file}))
-    return tuple(found)
-
-
-def _entry(
-    kinds: tuple[str, ...], guide: Label, purpose: Literal["move", "rejection"]
-) -> EvidenceAdvice:
-    return EvidenceAdvice(
-        kinds=kinds,
-        label_zh=" 或 ".join(EVIDENCE_LABELS[kind].zh for kind in kinds),
-        label_en=" or ".join(EVIDENCE_LABELS[kind].en for kind in kinds),
-        guide_zh=guide.zh,
-        guide_en=guide.en,
-        purpose=purpose,
-    )
-
-
-def _covers(mine: tuple[str, ...], group: tuple[str, ...]) -> bool:
-    """Whether every kind of ``mine`` meets ``group`` (whichever the merchant picks)."""
-    return all(EvidenceNeed((group,), Label("", "")).met_by({kind}) for kind in mine)
+    return rejection_evidence(probe.record, after, book.guides, "rejection", carried)
 
 
 def _avoid(case: Case, merchant: Actor) -> tuple[Avoid, ...]:
