@@ -19,9 +19,9 @@ from typing import Final
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.util.exc import CommandError
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection, Engine
 
 from ..workflow.errors import InvalidInput
