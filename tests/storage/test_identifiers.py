@@ -1,0 +1,223 @@
+"""The table prefix and schema are identifiers, never SQL: checked when the settings load,
+quoted in every statement the migrations write. Ordinary values (mixed case, a schema of
+one's own) work end to end on both backends; the rest are refused with one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import sqlalchemy as sa
+
+from aftersales import AftersalesError
+from aftersales.storage.settings import MAX_PREFIX, db_schema, table_prefix
+from tests.conftest import pg_url_or_skip
+
+INJECTION = "t AS SELECT 1;COPY t TO PROGRAM 'touch {marker}'--"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "t AS SELECT 1;COPY t TO PROGRAM 'id'--",
+        "my-shop_",
+        "shop ",
+        'sh"op_',
+        "a.b_",
+        "1shop_",
+        "",
+        "x" * (MAX_PREFIX + 1),
+        "店铺_",
+    ],
+)
+def test_a_prefix_that_is_not_one_identifier_is_refused(value):
+    with pytest.raises(AftersalesError) as info:
+        table_prefix(value)
+    assert (info.value.code, info.value.field) == ("invalid_input", "AFTERSALES_TABLE_PREFIX")
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["aftersales_", "Shop_", "_x", "x" * MAX_PREFIX, "a1_"])
+def test_an_identifier_prefix_is_taken_as_written(value):
+    assert table_prefix(value) == value
+
+
+def test_the_schema_is_checked_the_same_way():
+    assert db_schema(None) is None and db_schema("") is None
+    assert db_schema("MySchema") == "MySchema"
+    for bad in ("public; DROP TABLE x", "my-schema", "x" * 64):
+        with pytest.raises(AftersalesError) as info:
+            db_schema(bad)
+        assert (info.value.code, info.value.field) == ("invalid_input", "AFTERSALES_DB_SCHEMA")
+
+
+def run(script: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``script`` in a fresh interpreter: the settings are read once, at import."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSALES_")}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        env={**environ, **env},
+        timeout=120,
+    )
+
+
+def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return (
+        run("from aftersales.command import main; main()", **env)
+        if not args
+        else run(
+            f"import sys; sys.argv = ['aftersales', *{list(args)!r}]\n"
+            "from aftersales.command import main; main()",
+            **env,
+        )
+    )
+
+
+def test_an_injected_prefix_runs_nothing_on_sqlite(tmp_path):
+    marker = tmp_path / "pwned"
+    done = cli(
+        "db",
+        "upgrade",
+        "--db",
+        str(tmp_path / "x.db"),
+        AFTERSALES_TABLE_PREFIX=INJECTION.format(marker=marker),
+    )
+    assert done.returncode != 0
+    assert "AFTERSALES_TABLE_PREFIX" in done.stderr + done.stdout
+    assert not (tmp_path / "x.db").exists() and not marker.exists()
+
+
+def test_an_injected_prefix_runs_nothing_on_postgresql(tmp_path):
+    url = pg_url_or_skip()
+    marker = tmp_path / "pwned"
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        before = set(sa.inspect(conn).get_table_names())
+    done = cli(
+        "db", "upgrade", "--db", url, AFTERSALES_TABLE_PREFIX=INJECTION.format(marker=marker)
+    )
+    assert done.returncode != 0 and "AFTERSALES_TABLE_PREFIX" in done.stderr + done.stdout
+    with engine.connect() as conn:
+        assert set(sa.inspect(conn).get_table_names()) == before
+    engine.dispose()
+    assert not marker.exists()
+
+
+END_TO_END = """
+import sqlalchemy as sa
+from aftersales import Actor
+from aftersales.storage import CaseStore
+from aftersales.storage.migrate import current, downgrade, head, upgrade
+from aftersales.storage.tables import SCHEMA, name
+from aftersales.storage.verify import verify
+from tests.support import MERCHANT, at, facts
+
+url = {url!r}
+for revision in ("as_0001", "as_0002", "as_0003", "as_0004"):
+    assert upgrade(url, revision) == revision  # every migration, one by one
+store = CaseStore(url)
+store.open_case(facts())
+store.send("C1", "agree", actor=MERCHANT, at=at(1))
+try:
+    store.send("C1", "reject", actor=MERCHANT, at=at(2))
+except Exception as exc:
+    assert exc.code == "transition_not_allowed"
+assert store.get("C1").state == "refunding" and len(store.refusals("C1")) == 1
+assert [item.event.seq for item in store.events_since(0)] == [1, 2]
+assert verify(store).ok
+names = set(sa.inspect(store.engine).get_table_names(schema=SCHEMA))
+assert name("case") in names and name("alembic_version") in names, names
+store.engine.dispose()
+assert downgrade(url, "as_0003") == "as_0003"  # the v1 snapshots rewritten from the log
+assert upgrade(url) == head()
+assert downgrade(url, "base") == ""
+assert current(url) is None
+engine = sa.create_engine(url)
+left = set(sa.inspect(engine).get_table_names(schema=SCHEMA))
+assert left & {{name(t) for t in ("case", "event", "feed", "refused", "timer")}} == set(), left
+print("ok", sorted(left))
+"""
+
+
+def _clean_pg(url: str, schema: str | None, prefix: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if schema:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        for table in ("case", "event", "feed", "refused", "timer", "divergence", "feed_copy"):
+            conn.execute(sa.text(f'DROP TABLE IF EXISTS "{prefix}{table}" CASCADE'))
+        conn.execute(sa.text(f'DROP TABLE IF EXISTS "{prefix}alembic_version"'))
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("prefix", "schema"),
+    [("Shop_", None), ("aftersales_", "MySchema"), ("Shop_", "MySchema")],
+)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_ordinary_names_work_end_to_end(backend, prefix, schema, tmp_path):
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cases.db'}"
+    else:
+        url = pg_url_or_skip()
+        _clean_pg(url, schema, prefix)  # a missing schema is created by the upgrade
+    env = {
+        "AFTERSALES_TABLE_PREFIX": prefix,
+        **({"AFTERSALES_DB_SCHEMA": schema} if schema else {}),
+    }
+    done = run(END_TO_END.format(url=url), **env)
+    try:
+        if backend == "sqlite" and schema:
+            # SQLite has no schemas: refused in one line naming the setting, nothing created.
+            assert done.returncode != 0
+            assert "invalid_input" not in done.stdout
+            assert "AFTERSALES_DB_SCHEMA" in done.stderr.strip().splitlines()[-1]
+            return
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("ok")
+    finally:
+        if backend == "postgresql":
+            _clean_pg(url, schema, prefix)
+
+
+def test_the_longest_prefix_keeps_every_name_whole_on_postgresql():
+    url = pg_url_or_skip()
+    prefix = "P" * (MAX_PREFIX - 2) + "x_"
+    _clean_pg(url, None, prefix)
+    script = """
+    import sqlalchemy as sa
+    from aftersales.storage.migrate import downgrade, upgrade
+    from aftersales.storage.tables import metadata
+
+    url = {url!r}
+    seen = set()
+    def names():
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            found = set(conn.execute(sa.text(
+                "SELECT relname FROM pg_class WHERE relname LIKE :p"), {{"p": "%PPPP%"}}).scalars())
+            found |= set(conn.execute(sa.text(
+                "SELECT conname FROM pg_constraint WHERE conname LIKE :p"),
+                {{"p": "%PPPP%"}}).scalars())
+        engine.dispose()
+        return found
+    for revision in ("as_0001", "as_0002", "as_0003", "as_0004"):
+        upgrade(url, revision)
+        seen |= names()
+    expected = {{i.name for t in metadata.tables.values() for i in t.indexes}}
+    assert expected <= names(), expected - names()
+    downgrade(url, "base")
+    assert max(len(n.encode()) for n in seen) <= 63
+    truncated = [n for n in seen if len(n.encode()) == 63]
+    print("ok", len(seen), truncated)
+    """
+    done = run(textwrap.dedent(script).format(url=url), AFTERSALES_TABLE_PREFIX=prefix)
+    _clean_pg(url, None, prefix)
+    assert done.returncode == 0, done.stderr
+    assert "NOTICE" not in done.stderr and "truncated" not in done.stderr
+    assert done.stdout.startswith("ok")
