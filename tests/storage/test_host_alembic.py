@@ -77,16 +77,21 @@ def host_version(engine: sa.Engine) -> list[str]:
         return list(conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
 
 
+def drop_host_tables(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        for table in ("host_order", "host_customer", "host_refund", "alembic_version"):
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+
+
 @pytest.fixture
 def host(db_url, tmp_path):
     engine = make_engine(db_url)
-    with engine.begin() as conn:
-        for table in ("host_order", "host_customer", "host_refund"):
-            conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+    drop_host_tables(engine)
     folder = host_alembic(tmp_path / "host")
     run_host(engine, folder, "upgrade")
     assert host_version(engine) == ["0003"]
     yield engine, folder
+    drop_host_tables(engine)  # PostgreSQL's database outlives the test
     engine.dispose()
 
 
