@@ -221,3 +221,32 @@ def test_the_longest_prefix_keeps_every_name_whole_on_postgresql():
     assert done.returncode == 0, done.stderr
     assert "NOTICE" not in done.stderr and "truncated" not in done.stderr
     assert done.stdout.startswith("ok")
+
+
+def test_a_schema_with_sqlite_is_refused_when_the_store_is_made(tmp_path):
+    script = f"""
+    from aftersales import AftersalesError
+    from aftersales.storage import CaseStore
+    try:
+        CaseStore({str(tmp_path / "x.db")!r})
+    except AftersalesError as exc:
+        print(exc.code, exc.field)
+    """
+    done = run(script, AFTERSALES_DB_SCHEMA="MySchema")
+    assert done.stdout.split() == ["invalid_input", "AFTERSALES_DB_SCHEMA"], done.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_a_missing_schema_names_the_command_that_creates_it():
+    url = pg_url_or_skip()
+    _clean_pg(url, "NoSuchSchema", "aftersales_")
+    script = f"""
+    from aftersales import AftersalesError
+    from aftersales.storage import CaseStore
+    try:
+        CaseStore({url!r}).get("C1")
+    except AftersalesError as exc:
+        print(exc.code, "aftersales db upgrade" in str(exc))
+    """
+    done = run(script, AFTERSALES_DB_SCHEMA="NoSuchSchema")
+    assert done.stdout.split() == ["storage_unavailable", "True"], done.stderr

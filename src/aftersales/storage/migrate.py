@@ -5,6 +5,11 @@ version table, ``aftersales_alembic_version`` (with the table prefix), so an ord
 Alembic history and ours never meet: ``aftersales db upgrade`` on a database that has the
 host's migrations touches neither the host's tables nor its ``alembic_version``.
 
+Release 0.1 kept its revisions (``0001``-``0003``) in the shared ``alembic_version``; they are
+adopted only when the package's own tables are there in that revision's shape, so a host's own
+``0001`` is never taken for ours, and only our own version table is ever written. A host's
+autogenerate leaves our tables alone with :mod:`aftersales.storage.autogenerate`'s filters.
+
 To run both in one deployment step, run the host's upgrade and then :func:`upgrade` on one
 connection inside one transaction (``docs/concepts/embedding.md``). Not from inside the host's
 ``env.py``: Alembic keeps one environment per process, and a nested one tears down the host's.
@@ -26,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..workflow.errors import InvalidInput
 from .engine import make_engine, translate
+from .settings import check_backend
 from .tables import PREFIX, SCHEMA, name
 
 VERSION_TABLE: Final = f"{PREFIX}alembic_version"
@@ -57,6 +63,7 @@ def _on(db: str | Engine | Connection) -> tuple[Engine | None, Connection | None
     if isinstance(db, Connection):
         return None, db
     engine = db if isinstance(db, Engine) else make_engine(db)
+    check_backend(engine.dialect.name)
     return engine, None
 
 
@@ -192,14 +199,6 @@ def adopt_legacy_version(conn: Connection) -> None:
 
 def ensure_schema(conn: Connection) -> None:
     """Create ``AFTERSALES_DB_SCHEMA`` if it is missing (PostgreSQL); SQLite has no schemas."""
-    if SCHEMA is None:
-        return
-    if conn.dialect.name != "postgresql":
-        raise InvalidInput(
-            f"AFTERSALES_DB_SCHEMA={SCHEMA!r} names a PostgreSQL schema; {conn.dialect.name} has "
-            "none: unset it (or use AFTERSALES_TABLE_PREFIX).",
-            f"AFTERSALES_DB_SCHEMA={SCHEMA!r} 是 PostgreSQL 的 schema;{conn.dialect.name} 没有 "
-            "schema:请取消该设置(或使用 AFTERSALES_TABLE_PREFIX)。",
-            "AFTERSALES_DB_SCHEMA",
-        )
-    conn.execute(sa.schema.CreateSchema(SCHEMA, if_not_exists=True))
+    check_backend(conn.dialect.name)
+    if SCHEMA is not None:
+        conn.execute(sa.schema.CreateSchema(SCHEMA, if_not_exists=True))

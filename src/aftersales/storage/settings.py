@@ -71,3 +71,15 @@ def _check(variable: str, value: str, limit: int, what: str, what_zh: str) -> No
 
 PREFIX: Final = table_prefix(os.environ.get("AFTERSALES_TABLE_PREFIX"))
 SCHEMA: Final = db_schema(os.environ.get("AFTERSALES_DB_SCHEMA"))
+
+
+def check_backend(dialect: str) -> None:
+    """Refuse a schema where the backend has none (SQLite), before anything is written."""
+    if SCHEMA is not None and dialect != "postgresql":
+        raise InvalidInput(
+            f"AFTERSALES_DB_SCHEMA={SCHEMA!r} names a PostgreSQL schema; {dialect} has none: "
+            "unset it (or use AFTERSALES_TABLE_PREFIX).",
+            f"AFTERSALES_DB_SCHEMA={SCHEMA!r} 是 PostgreSQL 的 schema;{dialect} 没有 schema:"
+            "请取消该设置(或使用 AFTERSALES_TABLE_PREFIX)。",
+            "AFTERSALES_DB_SCHEMA",
+        )

@@ -25,6 +25,7 @@ from ..workflow.record import Actor, EventRecord
 from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
 from .repository import Repository, insert_refusal, not_found
+from .settings import check_backend
 from .sweeper import ParkedTimer, parked_timers, sweep, unpark
 from .tables import case_table, metadata, refused_table
 
@@ -85,6 +86,7 @@ class CaseStore:
                 "需要提供数据库地址、文件路径或 Engine。",
                 "db",
             )
+        check_backend(self.engine.dialect.name)
         self.repository = Repository(secret)
         self.clock = _checked(clock)
         self.max_skew = max_skew
