@@ -248,3 +248,33 @@ def test_a_missing_schema_names_the_command_that_creates_it():
     """
     done = run(script, AFTERSALES_DB_SCHEMA="NoSuchSchema")
     assert done.stdout.split() == ["storage_unavailable", "True"], done.stderr
+
+
+def test_the_sql_for_a_dba_creates_the_schema_and_quotes_every_name():
+    url = pg_url_or_skip()
+    _clean_pg(url, "MySchema", "Shop_")
+    done = run(
+        "from aftersales.storage.migrate import upgrade_sql; print(upgrade_sql())",
+        AFTERSALES_TABLE_PREFIX="Shop_",
+        AFTERSALES_DB_SCHEMA="MySchema",
+    )
+    assert done.returncode == 0, done.stderr
+    sql = done.stdout
+    assert sql.startswith('CREATE SCHEMA IF NOT EXISTS "MySchema";')
+    assert 'CREATE TABLE "MySchema"."Shop_case"' in sql and "MySchema.Shop_" not in sql
+    engine = sa.create_engine(url)
+    try:
+        raw = engine.raw_connection()
+        raw.driver_connection.autocommit = True  # the script has its own BEGIN and COMMIT
+        raw.driver_connection.execute(sql)
+        raw.close()
+        with engine.connect() as conn:
+            names = set(sa.inspect(conn).get_table_names(schema="MySchema"))
+            version = conn.execute(
+                sa.text('SELECT version_num FROM "MySchema"."Shop_alembic_version"')
+            )
+            assert version.scalar_one() == "as_0004"
+        assert {"Shop_case", "Shop_event", "Shop_feed", "Shop_refused"} <= names
+    finally:
+        engine.dispose()
+        _clean_pg(url, "MySchema", "Shop_")

@@ -166,8 +166,14 @@ def _legacy(conn: Connection) -> str | None:
 def upgrade_sql(
     start: str | None = None, revision: str = "head", dialect: str = "postgresql"
 ) -> str:
-    """The SQL an upgrade from ``start`` to ``revision`` would run, for a DBA to review."""
+    """The SQL an upgrade from ``start`` to ``revision`` would run, for a DBA to review (first
+    the schema's creation, when ``AFTERSALES_DB_SCHEMA`` names one)."""
+    check_backend(dialect)
     out = StringIO()
+    if SCHEMA is not None and start is None:
+        create = sa.schema.CreateSchema(SCHEMA, if_not_exists=True)
+        compiler = sa.make_url(f"{dialect}://").get_dialect()()
+        out.write(f"{create.compile(dialect=compiler)};\n\n")
     config = alembic_config(url=f"{dialect}://")
     config.output_buffer = out
     command.upgrade(config, f"{start}:{revision}" if start else revision, sql=True)
