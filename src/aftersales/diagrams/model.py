@@ -14,7 +14,7 @@ from functools import cache
 from ..workflow.graph import Edge, machine_graph
 from ..workflow.liability import FOLLOWS_NEGOTIATION
 from ..workflow.record import EventRecord
-from ..workflow.vocabulary import EVENT_ROLES, NEXT_ACTOR, STATE_PHASES, STATE_TIMERS
+from ..workflow.vocabulary import EVENT_ROLES, NEXT_ACTOR, STATE_TIMERS, STATES
 
 Step = tuple[str, str, str | None]
 """One step of a path: (source, target, event); eventless steps have event ``None``."""
@@ -156,7 +156,7 @@ def draw_model() -> DrawModel:
             final=state in graph.final,
             transient=NEXT_ACTOR[state] is None and state not in graph.final,
             timer=STATE_TIMERS.get(state),
-            phase=STATE_PHASES[state],
+            phase=STATES[state].phase,
         )
         for state in graph.states
     )
