@@ -17,7 +17,7 @@ from typing import Any
 from statemachine import State, StateChart
 
 from .record import Binding
-from .vocabulary import MERCHANT_TURN, OPEN_STATES
+from .vocabulary import DEADLINE_STATES, MERCHANT_TURN, OPEN_STATES
 
 
 def _declared(namespace: Mapping[str, Any], ids: Iterable[str]) -> list[State]:
@@ -67,6 +67,7 @@ class CaseMachine(StateChart[Binding]):
     # Named groups of :mod:`.vocabulary`, for this class body only (deleted below).
     _merchant_turn = _declared(locals(), MERCHANT_TURN)
     _open = _declared(locals(), OPEN_STATES)
+    _deadline = _declared(locals(), DEADLINE_STATES)
 
     # -- merchant -------------------------------------------------------------------------
     agree = refunding.from_(*_merchant_turn, cond="is_refund_case") | awaiting_return.from_(
@@ -105,6 +106,7 @@ class CaseMachine(StateChart[Binding]):
         rejected,
         validators=["is_within_application_limit", "is_valid_modification"],
     )
+    # Not once the replacement is on its way, nor while the money moves.
     withdraw = cancelled.from_(
         *_merchant_turn,
         intercepting,
@@ -125,19 +127,9 @@ class CaseMachine(StateChart[Binding]):
     rule = platform_intervention.to(
         refunding, validators="is_valid_ruling", cond="ruling_refunds"
     ) | platform_intervention.to(closed, validators="is_valid_ruling")
-    close = closed.from_(*_open)
+    close = closed.from_(*_open)  # customer service may close any case still open
     # The platform's clock wins: a deadline it gives replaces the running timer's due time.
-    set_deadline = _moves_deadline(
-        *_merchant_turn,
-        intercepting,
-        negotiating,
-        awaiting_return,
-        return_lapsed,
-        awaiting_receipt,
-        exchange_shipped,
-        rejected,
-        platform_intervention,
-    )
+    set_deadline = _moves_deadline(*_deadline)
 
     # -- system: timers, carrier and payment -------------------------------------------------
     expire = (
@@ -165,4 +157,4 @@ class CaseMachine(StateChart[Binding]):
     # one of them, so the event is declared by name.
     refunding.to(refund_failed_state, event="refund_failed")
 
-    del _merchant_turn, _open
+    del _merchant_turn, _open, _deadline

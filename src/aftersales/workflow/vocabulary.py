@@ -163,9 +163,9 @@ EVENTS: Final[dict[str, EventInfo]] = {
     "refund_succeeded": EventInfo(S, Label("退款成功", "refund succeeded"), NoData),
     "refund_failed": EventInfo(S, Label("退款失败", "refund failed"), MessageData),
 }
-"""Every event of spec sections 3 and 11, in the machine's order, with the one role allowed to
-send it, its training label and its data model (``set_deadline`` is this package's: the platform
-moving a running deadline, spec section 10.3)."""
+"""Every event of spec sections 3 and 11, by role as the machine declares them, with the one role
+allowed to send it, its training label and its data model (``set_deadline`` is this package's:
+the platform moving a running deadline, spec section 10.3)."""
 
 del M, B, P, S
 
@@ -178,6 +178,13 @@ reject there, and WeChat shows them all as ``MERCHANT_PROCESSING``."""
 
 OPEN_STATES: Final = tuple(s for s, info in STATES.items() if info.next_actor is not None)
 """States a case waits in: neither final nor passed through at once."""
+
+DEADLINE_STATES: Final = (
+    *(s for s, info in STATES.items() if info.timer),
+    "platform_intervention",
+)
+"""States a deadline may run in: those that start a timer on entry, and the dispute, where a
+demand for evidence starts one. Each expires, and the platform may move each deadline."""
 
 # -- Views of the rows, for readers that need one column.
 
