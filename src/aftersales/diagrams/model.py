@@ -14,16 +14,13 @@ from functools import cache
 from ..workflow.graph import Edge, machine_graph
 from ..workflow.liability import FOLLOWS_NEGOTIATION
 from ..workflow.record import EventRecord
-from ..workflow.vocabulary import EVENT_ROLES, NEXT_ACTOR, STATE_TIMERS, STATES
+from ..workflow.vocabulary import EVENT_ROLES, EVIDENCE_TIMER, NEXT_ACTOR, STATE_TIMERS, STATES
 
 Step = tuple[str, str, str | None]
 """One step of a path: (source, target, event); eventless steps have event ``None``."""
 
 BOOKKEEPING = frozenset({"set_deadline"})
 """Events no one is trained for: the platform moving a deadline."""
-
-EVIDENCE_TIMER = "merchant_evidence"
-"""The one timer a state does not start on entry: a demand for evidence starts it."""
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ class StateInfo(NamedTuple):
     """The timer kind the state starts on entry."""
 
 
+# Short names of the roles for the two tables below, so each row reads as one line.
 M, B, P, S = Role.merchant, Role.buyer, Role.platform, Role.system
 
 STATES: Final[dict[str, StateInfo]] = {
@@ -200,7 +201,11 @@ NEXT_ACTOR: Final = {
 STATE_TIMERS: Final = {state: info.timer for state, info in STATES.items() if info.timer}
 """The timer each state starts on entry."""
 
-TIMER_KINDS: Final = (*dict.fromkeys(STATE_TIMERS.values()), "merchant_evidence")
+EVIDENCE_TIMER: Final = "merchant_evidence"
+"""The one timer a state does not start on entry: the platform's demand for evidence starts it,
+in ``platform_intervention``."""
+
+TIMER_KINDS: Final = (*dict.fromkeys(STATE_TIMERS.values()), EVIDENCE_TIMER)
 """Every timer kind, each a duration of the policy."""
 
 EVENT_ROLES: Final = {event: info.role for event, info in EVENTS.items()}
