@@ -14,7 +14,6 @@ from aftersales.diagrams.labels import (
     DURATION_UNITS,
     ERROR_LABELS,
     EVIDENCE_GROUP_LABELS,
-    EVIDENCE_LABELS,
     NEGOTIATION_TYPE_LABELS,
     PHASE_LABELS,
     RISK_LABELS,
@@ -32,6 +31,7 @@ from aftersales.workflow.inputs import (
 from aftersales.workflow.liability import RULES
 from aftersales.workflow.vocabulary import (
     CASE_TYPE_LABELS,
+    EVIDENCE_LABELS,
     GUARD_LABELS,
     STATES,
     TIMER_KINDS,

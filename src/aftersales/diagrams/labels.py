@@ -90,18 +90,6 @@ NEGOTIATION_TYPE_LABELS: Final[dict[str, Label]] = {
 }
 """Console labels of the negotiation types (协商类型)."""
 
-EVIDENCE_LABELS: Final[dict[str, Label]] = {
-    "image": Label("图片", "photo"),
-    "video": Label("视频", "video"),
-    "chat_record": Label("聊天记录截图", "chat screenshots"),
-    "service_completion_proof": Label("服务完成/激活凭证", "proof of service completed"),
-    "reshipment_tracking": Label("补发单号", "reshipment tracking number"),
-    "payment_proof": Label("打款截图", "payment screenshot"),
-    "shipping_proof": Label("发货凭证", "shipping proof"),
-    "refund_certificate": Label("退款凭证", "refund certificate"),
-}
-"""Every evidence kind (:data:`aftersales.workflow.inputs.EvidenceKind`) as staff call it."""
-
 EVIDENCE_GROUP_LABELS: Final[dict[str, Label]] = {
     "media": Label("任一图片或视频类凭证", "any photo or video evidence"),
     "any": Label("任一凭证", "any evidence"),

@@ -9,11 +9,17 @@ from datetime import timedelta
 from typing import Literal
 
 from ..workflow.inputs import Policy
-from ..workflow.vocabulary import EVENT_LABELS, GUARD_LABELS, ROLE_LABELS, STATE_LABELS, Label
+from ..workflow.vocabulary import (
+    EVENT_LABELS,
+    EVIDENCE_LABELS,
+    GUARD_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+    Label,
+)
 from .labels import (
     DURATION_UNITS,
     EVIDENCE_GROUP_LABELS,
-    EVIDENCE_LABELS,
     FALLBACK_LABEL,
     LEGEND_LABELS,
     TIMER_LABELS,

@@ -258,3 +258,15 @@ CASE_TYPE_LABELS: Final[dict[str, Label]] = {
     "exchange": Label("换货", "exchange"),
 }
 """The after-sales types as the console names them."""
+
+EVIDENCE_LABELS: Final[dict[str, Label]] = {
+    "image": Label("图片", "photo"),
+    "video": Label("视频", "video"),
+    "chat_record": Label("聊天记录截图", "chat screenshots"),
+    "service_completion_proof": Label("服务完成/激活凭证", "proof of service completed"),
+    "reshipment_tracking": Label("补发单号", "reshipment tracking number"),
+    "payment_proof": Label("打款截图", "payment screenshot"),
+    "shipping_proof": Label("发货凭证", "shipping proof"),
+    "refund_certificate": Label("退款凭证", "refund certificate"),
+}
+"""Every evidence kind (:data:`aftersales.workflow.inputs.EvidenceKind`) as staff call it."""
