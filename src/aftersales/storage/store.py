@@ -284,7 +284,7 @@ class CaseStore:
         the case had a parked timer."""
         _check_case_id(case_id)
         with transaction(self.engine, session) as conn:
-            released = unpark(conn, case_id)
+            released = unpark(conn, self.repository, case_id)
         if released is None:
             raise not_found(case_id)
         return released
