@@ -248,6 +248,7 @@ def test_a_table_prefix_names_every_table(tmp_path):
         [
             "shop1_as_alembic_version",
             "shop1_as_case",
+            "shop1_as_commitment",
             "shop1_as_divergence",
             "shop1_as_event",
             "shop1_as_feed",
