@@ -319,3 +319,24 @@ def test_the_host_recipe_runs_both_histories_in_one_transaction(db_url, tmp_path
     assert shared == "host0001" and current(engine) == head()
     _deploy(engine, host)  # both at head: a no-op
     engine.dispose()
+
+
+def test_a_downgrade_and_upgrade_round_trip_keeps_every_case_verified(db_url):
+    # The downgrade to as_0003 drops the workflow version and the v2 facts from the case rows;
+    # the upgrade takes them back from each opening, which kept them.
+    upgrade(db_url)
+    store = CaseStore(db_url)
+    store.open_case(facts(case_id="C1", sku_id="SKU-7", count=2, received=True, used=True))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    store.open_case(facts(case_id="C2"))
+    store.engine.dispose()
+    downgrade(db_url, "as_0003")
+    upgrade(db_url)
+    store = CaseStore(db_url)
+    report = verify(store)
+    assert report.ok, [str(d) for d in report.divergences]
+    [case] = [store.get("C1")]
+    assert case.record.workflow_version == 2
+    assert (case.record.facts.sku_id, case.record.facts.count) == ("SKU-7", 2)
+    assert case.record.facts.received and case.record.facts.used
+    store.engine.dispose()

@@ -120,6 +120,7 @@ def upgrade() -> None:
     op.execute(case.update().where(case.c.state.in_(FINAL)).values(final=sa.true()))
     _fold_timers()
     _policies_from_openings()
+    _v2_from_openings()
     _one_case_per_platform_id()
     _to_json("case", "snapshot")
     with op.batch_alter_table(name("case"), schema=SCHEMA) as batch:
@@ -205,6 +206,35 @@ def _policies_from_openings() -> None:
         f"UPDATE {case} SET policy = {value} "
         f"WHERE EXISTS (SELECT 1 {opening} AND e.data LIKE '%\"policy\"%')"
     )
+
+
+OPENING_VALUES = (
+    ("workflow_version", "note", "integer", "1"),
+    ("sku_id", "data", "text", "''"),
+    ("count", "data", "integer", "1"),
+    ("received", "data", "boolean", "false"),
+    ("used", "data", "boolean", "false"),
+)
+"""What a v2 opening records and the case row keeps: (column, where in the opening, type,
+the value of a v1 case)."""
+
+
+def _v2_from_openings() -> None:
+    """The contract version and the v2 facts, from each case's opening.
+
+    A case stored before v2 has none of them in its opening and keeps the v1 values. A case
+    opened under v2 and taken down to as_0003 by the downgrade (which drops these columns)
+    gets them back from its log, which kept them.
+    """
+    case, event = _q("case"), _q("event")
+    opening = f"FROM {event} e WHERE e.case_id = {case}.case_id AND e.seq = 1"
+    for column, where, kind, v1 in OPENING_VALUES:
+        if _postgres():
+            value = f"(SELECT ((e.{where})::jsonb ->> '{column}')::{kind} {opening})"
+        else:
+            value = f"(SELECT json_extract(e.{where}, '$.{column}') {opening})"
+            v1 = {"false": "0", "true": "1"}.get(v1, v1)
+        op.execute(f'UPDATE {case} SET "{column}" = COALESCE({value}, {v1})')
 
 
 def _one_case_per_platform_id() -> None:
