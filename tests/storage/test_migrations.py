@@ -322,12 +322,13 @@ def test_the_host_recipe_runs_both_histories_in_one_transaction(db_url, tmp_path
 
 
 def test_a_downgrade_and_upgrade_round_trip_keeps_every_case_verified(db_url):
-    # The downgrade to as_0003 drops the workflow version and the v2 facts from the case rows;
-    # the upgrade takes them back from each opening, which kept them.
+    # The downgrade to as_0003 drops the workflow version and the v2 facts from the case rows,
+    # and the events' origin; the upgrade takes them back from each opening, and the origins
+    # from the notes the downgrade kept them in.
     upgrade(db_url)
     store = CaseStore(db_url)
     store.open_case(facts(case_id="C1", sku_id="SKU-7", count=2, received=True, used=True))
-    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1), origin="platform")
     store.open_case(facts(case_id="C2"))
     store.engine.dispose()
     downgrade(db_url, "as_0003")
@@ -339,4 +340,6 @@ def test_a_downgrade_and_upgrade_round_trip_keeps_every_case_verified(db_url):
     assert case.record.workflow_version == 2
     assert (case.record.facts.sku_id, case.record.facts.count) == ("SKU-7", 2)
     assert case.record.facts.received and case.record.facts.used
+    assert [e.origin for e in case.events] == ["local", "platform"]
+    assert "stored_origin" not in case.events[1].note
     store.engine.dispose()

@@ -156,6 +156,7 @@ def upgrade() -> None:
             postgresql_where=sa.text("origin = 'platform'"),
         )
         batch.create_unique_constraint(f"uq_{PREFIX}event_command", ["case_id", "command_id"])
+    _origins_from_notes()
 
     with op.batch_alter_table(name("refused"), schema=SCHEMA) as batch:
         for index in ("case_id", "code", "event"):
@@ -235,6 +236,31 @@ def _v2_from_openings() -> None:
             value = f"(SELECT json_extract(e.{where}, '$.{column}') {opening})"
             v1 = {"false": "0", "true": "1"}.get(v1, v1)
         op.execute(f'UPDATE {case} SET "{column}" = COALESCE({value}, {v1})')
+
+
+STORED_ORIGIN = "stored_origin"
+"""The note key that keeps a platform event's origin while the schema is below as_0004 (that
+schema has no column for it, and a v2 row's digest covers it)."""
+
+
+def _origins_into_notes() -> None:
+    event, key = _q("event"), STORED_ORIGIN
+    if _postgres():
+        note = f"(note::jsonb || jsonb_build_object('{key}', origin))::text"
+    else:
+        note = f"json_set(note, '$.{key}', origin)"
+    op.execute(f"UPDATE {event} SET note = {note} WHERE origin <> 'local'")
+
+
+def _origins_from_notes() -> None:
+    """Origins a downgrade kept in the notes (see ``_origins_into_notes``) go back."""
+    event, key = _q("event"), STORED_ORIGIN
+    if _postgres():
+        origin, note = f"note::jsonb ->> '{key}'", f"note::jsonb - '{key}'"
+    else:
+        origin, note = f"json_extract(note, '$.{key}')", f"json_remove(note, '$.{key}')"
+    kept = f"CAST(note AS TEXT) LIKE '%\"{key}\"%'"
+    op.execute(f"UPDATE {event} SET origin = {origin}, note = {note} WHERE {kept}")
 
 
 def _one_case_per_platform_id() -> None:
@@ -318,6 +344,7 @@ def downgrade() -> None:
         batch.drop_index(f"ix_{PREFIX}event_event_case")
         batch.drop_constraint(f"uq_{PREFIX}event_command", type_="unique")
     _to_text("event", "data", "note")
+    _origins_into_notes()
     with op.batch_alter_table(name("event"), schema=SCHEMA) as batch:
         batch.drop_column("origin")
         batch.create_index(legacy("ix_event_event_case"), ["event", "case_id"])
