@@ -4,9 +4,17 @@ from ..extras import require
 
 require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic")
 
+from .commitments import secret_from_environ
 from .engine import make_engine
 from .feed import FeedItem
 from .store import CaseStore, Refusal
 from .sweeper import ParkedTimer
 
-__all__ = ["CaseStore", "FeedItem", "ParkedTimer", "Refusal", "make_engine"]
+__all__ = [
+    "CaseStore",
+    "FeedItem",
+    "ParkedTimer",
+    "Refusal",
+    "make_engine",
+    "secret_from_environ",
+]

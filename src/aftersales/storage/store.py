@@ -22,6 +22,7 @@ from ..workflow.errors import AftersalesError, Conflict, InvalidInput
 from ..workflow.inputs import CaseFacts, Id, Policy, Strict, check_facts, parse, parse_time
 from ..workflow.liability import Assessment
 from ..workflow.record import Actor, EventRecord
+from .commitments import secret_key
 from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
 from .repository import Repository, not_found
@@ -61,7 +62,9 @@ class CaseStore:
     """Cases in a database: open, send, ask, read, sweep timers, follow the feed.
 
     ``db`` is a database URL (``sqlite:///cases.db``, ``postgresql://...``), a plain path to a
-    SQLite file, or an :class:`Engine`. ``secret`` makes the log's digest chain a keyed MAC.
+    SQLite file, or an :class:`Engine`. ``secret`` (bytes, or text taken as UTF-8) makes the
+    log's digest chain a keyed MAC and keeps the keyed commitments ``verify`` checks (see
+    :mod:`aftersales.storage.commitments`); text that is not UTF-8 is ``invalid_input``.
     A command stamped more than ``max_skew`` after ``clock()`` is refused.
     """
 
@@ -69,7 +72,7 @@ class CaseStore:
         self,
         db: str | Engine,
         *,
-        secret: bytes | None = None,
+        secret: bytes | str | None = None,
         clock: Callable[[], datetime] = utc_now,
         max_skew: timedelta = timedelta(minutes=5),
         retries: int = 2,
@@ -84,7 +87,7 @@ class CaseStore:
                 "需要提供数据库地址、文件路径或 Engine。",
                 "db",
             )
-        self.repository = Repository(secret)
+        self.repository = Repository(secret_key(secret))
         self.clock = clock
         self.max_skew = max_skew
         self.retries = retries
