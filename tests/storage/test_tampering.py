@@ -141,6 +141,11 @@ def truncate(conn: Connection) -> None:
     rewrite_row_from_log(conn, "C1")
 
 
+def unseal_and_truncate(conn: Connection) -> None:
+    truncate(conn)
+    case_set("C1", seal=None, link_seal=None)(conn)
+
+
 def delete_last_event_leave_row(conn: Connection) -> None:
     _delete_events(conn, "C1", 2)
 
@@ -440,6 +445,15 @@ TAMPERS: tuple[Tamper, ...] = (
         "case.link_seal",
         "case row: link seal changed",
         case_set("C3", link_seal="0" * 64),
+        False,
+        True,
+        NO_SEALS,
+        keyed_only=True,
+    ),
+    Tamper(
+        "case.unseal",
+        "case row: both seals removed, the log cut short and the row rewritten",
+        unseal_and_truncate,
         False,
         True,
         NO_SEALS,

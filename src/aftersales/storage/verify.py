@@ -104,7 +104,7 @@ def verify(
         for row in rows:
             log = events.get(row.case_id, [])
             found += check_case(store, row, log, engine)
-            if key is not None:
+            if key is not None and not unsealed(row):  # the unsealed were never counted
                 _add(sums, key, row.case_id, log, refusals.get(row.case_id, []))
         checked += len(rows)
         if progress is not None:
@@ -248,7 +248,33 @@ snapshot, so a writer committing meanwhile is seen whole or not at all)."""
 
 
 def check_case(store: CaseStore, row: Any, rows: list[Any], engine: Engine) -> list[Divergence]:
-    """Every difference between one case row and its log."""
+    """Every difference between one case row and its log.
+
+    With a secret, a case without seals is reported once as "no commitment" (and its chain
+    checked as a plain one): it was written before the store had its secret, or its seals
+    were removed."""
+    case_id = row.case_id
+    key = store.repository.key
+    if key is not None and unsealed(row):
+        found = [Divergence(case_id, None, NO_COMMITMENT)]
+        return found + _checked(store, row, rows, engine, None)
+    return _checked(store, row, rows, engine, key)
+
+
+NO_COMMITMENT: Final = (
+    "no commitment: the case has no seals (written before the store had its secret, or its "
+    "seals were removed); nothing proves its log complete"
+)
+
+
+def unsealed(row: Any) -> bool:
+    """Whether a case row carries no seal (kept only by a store with a secret)."""
+    return row.seal is None and row.link_seal is None
+
+
+def _checked(
+    store: CaseStore, row: Any, rows: list[Any], engine: Engine, key: bytes | None
+) -> list[Divergence]:
     case_id = row.case_id
 
     def problem(seq: int | None, text: str) -> Divergence:
@@ -260,7 +286,7 @@ def check_case(store: CaseStore, row: Any, rows: list[Any], engine: Engine) -> l
     for number, event in enumerate(rows, start=1):
         if event.seq != number:
             return [problem(event.seq, f"sequence gap: expected {number}")]
-        if digest(event._mapping, prev, store.repository.key) != event.digest:
+        if digest(event._mapping, prev, key) != event.digest:
             return [problem(event.seq, "digest mismatch: the row was altered or the key differs")]
         prev = event.digest
     try:
@@ -273,19 +299,12 @@ def check_case(store: CaseStore, row: Any, rows: list[Any], engine: Engine) -> l
         return [problem(mismatch.seq, mismatch.problem)]
     found = [problem(None, text) for text in _row_differences(row, case, prev)]
     found += [problem(None, text) for text in _parked_differences(row, case)]
-    key = store.repository.key
     if key is not None:
         found += [problem(None, text) for text in _seal_differences(key, row)]
     return found
 
 
 def _seal_differences(key: bytes, row: Any) -> Iterator[str]:
-    if row.seal is None and row.link_seal is None:
-        yield (
-            "no commitment: the case has no seal (written without the store's secret, or its "
-            "seal was removed)"
-        )
-        return
     if row.seal != case_seal(key, row.case_id, row.version, row.digest, row.timer_error):
         yield (
             "the seal does not hold: the event count, the last digest or the parked error was "
