@@ -742,10 +742,14 @@ def docs_table() -> str:
 
 
 def test_docs_table_is_the_battery():
+    def between(text: str) -> tuple[int, int]:
+        return text.index(BEGIN) + len(BEGIN), text.index(END)
+
     text = DOC.read_text(encoding="utf-8")
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    start, end = between(text)
     table = f"\n{docs_table()}\n"
     if text[start:end] != table and os.environ.get("AFTERSALES_WRITE_DOCS") == "1":
         DOC.write_text(text[:start] + table + text[end:], encoding="utf-8")
         text = DOC.read_text(encoding="utf-8")
+        start, end = between(text)
     assert text[start:end] == table, "regenerate: AFTERSALES_WRITE_DOCS=1 pytest -k docs_table"
