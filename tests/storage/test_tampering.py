@@ -38,6 +38,7 @@ from aftersales.wechat.links import link_complaint, link_platform_id, record_div
 from aftersales.workflow.case import Case
 from aftersales.workflow.errors import AftersalesError
 from aftersales.workflow.replay import replay
+from tests.conftest import fresh_pg, pg_url_or_skip
 from tests.support import BUYER, MERCHANT, SYSTEM, at, facts
 
 SECRET = b"the shop's secret"
@@ -661,28 +662,70 @@ def test_every_tamper_has_a_name_of_its_own_and_a_reason_when_unseen():
         assert tamper.why or (tamper.plain and tamper.keyed), tamper.name
 
 
-def _detected(db_url: str, tamper: Tamper, keyed: bool) -> tuple[bool, list[str]]:
-    key = SECRET if keyed else None
-    store = CaseStore(db_url, secret=key)
-    store.create_schema()
-    populate(store)
-    assert verify(store).ok, verify(store).divergences
+Snapshot = dict[str, list[dict[str, Any]]]
+
+
+def _dump(store: CaseStore) -> Snapshot:
+    with store.engine.connect() as conn:
+        return {
+            table.name: [dict(row._mapping) for row in conn.execute(sa.select(table))]
+            for table in metadata.sorted_tables
+        }
+
+
+def _restore(store: CaseStore, snapshot: Snapshot) -> None:
+    with store.engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+        for table in metadata.sorted_tables:
+            if snapshot[table.name]:
+                conn.execute(table.insert(), snapshot[table.name])
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def populated(request, tmp_path_factory) -> tuple[str, dict[bool, Snapshot]]:
+    """A database on each backend, and the populated store with and without the key, as rows
+    to put back before each edit (populating anew each time is slow on PostgreSQL)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('tampering') / 'cases.db'}"
+    else:
+        url = fresh_pg(pg_url_or_skip())
+    snapshots = {}
+    for keyed in (False, True):
+        store = CaseStore(url, secret=SECRET if keyed else None)
+        if not keyed:
+            store.create_schema()
+        else:
+            _restore(store, {table.name: [] for table in metadata.sorted_tables})
+        populate(store)
+        assert verify(store).ok, verify(store).divergences
+        snapshots[keyed] = _dump(store)
+        store.engine.dispose()
+    return url, snapshots
+
+
+def _detected(
+    populated: tuple[str, dict[bool, Snapshot]], tamper: Tamper, keyed: bool
+) -> tuple[bool, list[str]]:
+    url, snapshots = populated
+    store = CaseStore(url, secret=SECRET if keyed else None)
+    _restore(store, snapshots[keyed])
     if tamper.name == "case.rollback":
         _roll_back(store)
     else:
         with store.engine.begin() as conn:
             tamper.edit(conn)
-    report = verify(CaseStore(db_url, secret=key))
+    report = verify(CaseStore(store.engine, secret=SECRET if keyed else None))
     store.engine.dispose()
     return (not report.ok), [str(d) for d in report.divergences]
 
 
 @pytest.mark.parametrize("keyed", [False, True], ids=["plain", "keyed"])
 @pytest.mark.parametrize("tamper", TAMPERS, ids=lambda t: t.name)
-def test_tamper(db_url, tamper, keyed):
+def test_tamper(populated, tamper, keyed):
     if tamper.keyed_only and not keyed:
         pytest.skip("only a keyed store keeps it")
-    detected, found = _detected(db_url, tamper, keyed)
+    detected, found = _detected(populated, tamper, keyed)
     expected = tamper.keyed if keyed else tamper.plain
     assert detected == expected, found
 
@@ -710,8 +753,8 @@ ROLLBACK = Tamper(
 
 
 @pytest.mark.parametrize("keyed", [False, True], ids=["plain", "keyed"])
-def test_rollback_of_one_case(db_url, keyed):
-    detected, found = _detected(db_url, ROLLBACK, keyed)
+def test_rollback_of_one_case(populated, keyed):
+    detected, found = _detected(populated, ROLLBACK, keyed)
     assert detected == (ROLLBACK.keyed if keyed else ROLLBACK.plain), found
 
 
