@@ -41,6 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ..workflow.errors import Conflict, InvalidInput
+from .statements import Statement
 from .tables import case_table, commitment_table
 
 SLOTS: Final = 64
@@ -161,7 +162,9 @@ def _normal(value: Any) -> Any:
 # -- writing ------------------------------------------------------------------------------------
 
 _ADD = sa.update(commitment_table).where(_slot.slot == sa.bindparam("b_slot"))
-ADD = _ADD.values(acc=(_slot.acc + sa.bindparam("b_delta", type_=sa.BigInteger)) % MODULUS)
+ADD = Statement(
+    _ADD.values(acc=(_slot.acc + sa.bindparam("b_delta", type_=sa.BigInteger)) % MODULUS)
+)
 _SEALED = sa.select(
     _case.version, _case.digest, _case.timer_error, _case.platform_id, _case.complaint_id
 )
@@ -241,7 +244,7 @@ class Commitments:
         # Slots in order, so two writers of many slots (sweeps) never wait on each other in a
         # cycle.
         params = [{"b_slot": slot, "b_delta": deltas[slot]} for slot in sorted(deltas)]
-        done = conn.execute(ADD, params).rowcount
+        done = ADD.executemany(conn, params)
         if 0 <= done < len(params):  # a slot row is gone: put it back on the retry
             self._ready = False
             raise Conflict(
