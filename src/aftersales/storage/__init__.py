@@ -6,7 +6,20 @@ require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic")
 
 from .engine import make_engine
 from .feed import FeedItem
+from .listeners import Listener
+from .relay import Cursor, FileCursor, Relayed, relay
 from .store import CaseStore, Refusal
 from .sweeper import ParkedTimer
 
-__all__ = ["CaseStore", "FeedItem", "ParkedTimer", "Refusal", "make_engine"]
+__all__ = [
+    "CaseStore",
+    "Cursor",
+    "FeedItem",
+    "FileCursor",
+    "Listener",
+    "ParkedTimer",
+    "Refusal",
+    "Relayed",
+    "make_engine",
+    "relay",
+]

@@ -8,7 +8,7 @@ stamped in the future; the workflow never reads one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from ..workflow.liability import Assessment
 from ..workflow.record import Actor, EventRecord
 from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
+from .listeners import Listener
 from .repository import Repository, not_found
 from .sweeper import ParkedTimer, parked_timers, sweep, unpark
 from .tables import case_table, metadata, refused_table
@@ -62,7 +63,8 @@ class CaseStore:
 
     ``db`` is a database URL (``sqlite:///cases.db``, ``postgresql://...``), a plain path to a
     SQLite file, or an :class:`Engine`. ``secret`` makes the log's digest chain a keyed MAC.
-    A command stamped more than ``max_skew`` after ``clock()`` is refused.
+    A command stamped more than ``max_skew`` after ``clock()`` is refused. ``listeners`` are
+    called inside the transaction of every event the store records (see :meth:`on_event`).
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class CaseStore:
         clock: Callable[[], datetime] = utc_now,
         max_skew: timedelta = timedelta(minutes=5),
         retries: int = 2,
+        listeners: Iterable[Listener] = (),
     ) -> None:
         if isinstance(db, Engine):
             self.engine = db
@@ -85,9 +88,20 @@ class CaseStore:
                 "db",
             )
         self.repository = Repository(secret)
+        self.repository.listeners.extend(listeners)
         self.clock = clock
         self.max_skew = max_skew
         self.retries = retries
+
+    def on_event(self, listener: Listener) -> Listener:
+        """Call ``listener(conn, case, event)`` for every event the store records from now on
+        (commands, timers the sweeper fires, syncs), inside the event's transaction, after its
+        rows are written: the host's writes on ``conn`` commit with it or not at all, and a
+        listener that raises rolls the whole write back. A write retried after a lost race
+        calls it again (the first call's writes were rolled back). Returns ``listener``, so it
+        can decorate."""
+        self.repository.listeners.append(listener)
+        return listener
 
     def create_schema(self, *, session: Session | None = None) -> None:
         """Create the tables directly and stamp the schema's Alembic head (tests, demos, a first
