@@ -19,6 +19,7 @@ from ..extras import require
 require("aftersales.wechat", "db", "sqlalchemy", "sqlmodel", "alembic")
 
 from .act import Gateway, act, error_for_platform_reply, platform_command_id
+from .backfill import BackfillResult, OrderFailure, backfill
 from .bodies import API, ShopConfig, outbound
 from .links import Divergence, case_for_platform_id, divergences, link_platform_id
 from .messages import AfterSaleOrder, ComplaintOrder, Notification, parse_notification
@@ -44,16 +45,19 @@ __all__ = [
     "API",
     "STATUSES",
     "AfterSaleOrder",
+    "BackfillResult",
     "ComplaintOrder",
     "Divergence",
     "Gateway",
     "HttpGateway",
     "Intake",
     "Notification",
+    "OrderFailure",
     "PushRejected",
     "ShopConfig",
     "SyncResult",
     "act",
+    "backfill",
     "case_for_platform_id",
     "divergences",
     "error_for_platform_reply",
