@@ -225,3 +225,19 @@ def test_listeners_see_the_events_in_the_feeds_order(hosted):
     store.send("C1", "withdraw", actor=BUYER, at=at(2))
     feed = [(item.case_id, item.event.seq, item.event.event) for item in store.events_since(0)]
     assert listener.seen == feed
+
+
+def test_listeners_given_to_the_store_are_called_in_order(db_url):
+    calls: list[str] = []
+    store = CaseStore(
+        db_url,
+        listeners=[
+            lambda conn, case, event: calls.append(f"first:{event.event}"),
+            lambda conn, case, event: calls.append(f"second:{event.event}"),
+        ],
+    )
+    store.create_schema()
+    store.open_case(facts())
+    store.fire_due_timers(at(days=3))
+    assert calls == ["first:open", "second:open", "first:expire", "second:expire"]
+    store.engine.dispose()

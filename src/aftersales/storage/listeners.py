@@ -10,7 +10,7 @@ exception reaches the caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy.engine import Connection
 
@@ -22,9 +22,12 @@ Listener = Callable[[Connection, Case, EventRecord], None]
 state after its last new event) and one new event (``event.state_after``: right after it)."""
 
 
-def announce(conn: Connection, listeners: Iterable[Listener], cases: Iterable[Case]) -> None:
-    """Call every listener for each new event of ``cases``, in order, inside the transaction."""
-    for listener in listeners:
-        for case in cases:
-            for event in case.events:
+def announce(conn: Connection, listeners: Sequence[Listener], cases: Iterable[Case]) -> None:
+    """Call the listeners, in the order they were given, for each new event of ``cases`` in
+    turn, inside the transaction."""
+    if not listeners:
+        return
+    for case in cases:
+        for event in case.events:
+            for listener in listeners:
                 listener(conn, case, event)
