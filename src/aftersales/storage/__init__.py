@@ -4,6 +4,7 @@ from ..extras import require
 
 require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic")
 
+from .autogenerate import include_name, include_object
 from .engine import make_engine
 from .feed import FeedItem
 from .listeners import Listener
@@ -20,6 +21,8 @@ __all__ = [
     "ParkedTimer",
     "Refusal",
     "Relayed",
+    "include_name",
+    "include_object",
     "make_engine",
     "relay",
 ]
