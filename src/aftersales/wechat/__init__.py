@@ -3,8 +3,9 @@
 The library makes no network call: it reads what WeChat sends (:func:`parse_notification`,
 :class:`AfterSaleOrder`, :class:`ComplaintOrder`), follows it (:func:`sync`, :func:`reconcile`,
 :func:`sync_complaint`), and builds what a merchant command sends (:func:`act`, with the caller's
-gateway). WeChat's names (``USER_CANCELD``, ``update_reason_type``) live here and never become
-ours.
+gateway). :func:`backfill` heals lost pushes: it lists the orders WeChat changed in a range,
+through the gateway, and syncs each. WeChat's names (``USER_CANCELD``, ``update_reason_type``)
+live here and never become ours.
 
 With the ``wechat`` extra, the wire too: :class:`Intake` checks and decrypts WeChat's pushes
 (refusing anything else with :class:`PushRejected`) and :class:`HttpGateway` is a gateway over
