@@ -5,6 +5,7 @@ from ..extras import require
 require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic")
 
 from .autogenerate import include_name, include_object
+from .commitments import secret_from_environ
 from .engine import make_engine
 from .feed import FeedItem
 from .listeners import Listener
@@ -25,4 +26,5 @@ __all__ = [
     "include_object",
     "make_engine",
     "relay",
+    "secret_from_environ",
 ]

@@ -22,6 +22,7 @@ from ..workflow.errors import AftersalesError, Conflict, InvalidInput
 from ..workflow.inputs import CaseFacts, Id, Policy, Strict, check_facts, parse, parse_time
 from ..workflow.liability import Assessment
 from ..workflow.record import Actor, EventRecord
+from .commitments import secret_key
 from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
 from .listeners import Listener
@@ -63,7 +64,9 @@ class CaseStore:
     """Cases in a database: open, send, ask, read, sweep timers, follow the feed.
 
     ``db`` is a database URL (``sqlite:///cases.db``, ``postgresql://...``), a plain path to a
-    SQLite file, or an :class:`Engine`. ``secret`` makes the log's digest chain a keyed MAC.
+    SQLite file, or an :class:`Engine`. ``secret`` (bytes, or text taken as UTF-8) makes the
+    log's digest chain a keyed MAC and keeps the keyed commitments ``verify`` checks (see
+    :mod:`aftersales.storage.commitments`); text that is not UTF-8 is ``invalid_input``.
     A command stamped more than ``max_skew`` after ``clock()`` is refused; ``clock`` must
     return timezone-aware datetimes (it is called once here to check). ``listeners`` are
     called inside the transaction of every event the store records (see :meth:`on_event`).
@@ -73,7 +76,7 @@ class CaseStore:
         self,
         db: str | Engine,
         *,
-        secret: bytes | None = None,
+        secret: bytes | str | None = None,
         clock: Callable[[], datetime] = utc_now,
         max_skew: timedelta = timedelta(minutes=5),
         retries: int = 2,
@@ -90,7 +93,7 @@ class CaseStore:
                 "db",
             )
         check_backend(self.engine.dialect.name)
-        self.repository = Repository(secret)
+        self.repository = Repository(secret_key(secret))
         self.repository.listeners.extend(listeners)
         self.clock = _checked(clock)
         self.max_skew = max_skew
@@ -300,6 +303,7 @@ class CaseStore:
             if found is not None and {k: found[k] for k in row} == row:
                 return False
             new_id = insert_refusal(conn, row)
+            self.repository.commitments.refusal(conn, row)
         error.refusal = replace(refusal, id=new_id)
         return True
 
@@ -334,7 +338,7 @@ class CaseStore:
         the case had a parked timer."""
         _check_case_id(case_id)
         with transaction(self.engine, session) as conn:
-            released = unpark(conn, case_id)
+            released = unpark(conn, self.repository, case_id)
         if released is None:
             raise not_found(case_id)
         return released
