@@ -134,7 +134,7 @@ def test_timers_due_before_a_command_move_the_host_row_too(hosted):
 
 
 def test_a_sync_moves_the_host_row_and_a_raising_listener_undoes_it(hosted):
-    from aftersales.wechat import ShopConfig, divergences, sync
+    from aftersales.wechat import ShopConfig, sync
 
     store, listener = hosted
     order = json.loads((FIXTURES / "order_merchant_refund_success.json").read_text("utf-8"))
@@ -142,7 +142,7 @@ def test_a_sync_moves_the_host_row_and_a_raising_listener_undoes_it(hosted):
     with pytest.raises(Boom):
         sync(store, order, shop=ShopConfig(shop_id="S1"))
     assert store.count_cases() == 0 and row(store, "O-WX-1") == (None, 0)
-    assert divergences(store) == []
+    assert store.divergences() == []
     listener.fail_on = None
     result = sync(store, order, shop=ShopConfig(shop_id="S1"))
     assert result.action in ("opened", "applied")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from aftersales import InvalidInput, PlatformError
-from aftersales.wechat import BackfillResult, ShopConfig, backfill, divergences, sync
+from aftersales.wechat import BackfillResult, ShopConfig, backfill, sync
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHOP = ShopConfig(shop_id="S1")
@@ -190,7 +190,7 @@ def test_what_no_sequence_explains_is_counted_as_a_divergence(store):
     wechat.orders["U"] = order("U", "order_platform_processing_unknown.json")
     result = backfill(store, wechat, SHOP, since=SINCE, until=SINCE + timedelta(hours=1))
     assert (result.seen, result.divergences) == (2, 1)
-    assert len(divergences(store)) == 1
+    assert len(store.divergences()) == 1
 
 
 @pytest.mark.parametrize(

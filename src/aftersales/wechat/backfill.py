@@ -27,7 +27,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
-from ..storage.store import CaseStore
+from ..storage import CaseStore
 from ..workflow.errors import AftersalesError, InvalidInput, PlatformError
 from ..workflow.inputs import parse_time
 from .act import Gateway, error_for_platform_reply
@@ -63,7 +63,7 @@ class BackfillResult:
     in_sync: int = 0
     stale: int = 0
     divergences: int = 0
-    """Orders whose sync kept a divergence (see ``divergences(store)``)."""
+    """Orders whose sync kept a divergence (see ``CaseStore.divergences``)."""
     failed: int = 0
     """Orders that could not be fetched; each is in ``failures``."""
     failures: tuple[OrderFailure, ...] = ()
