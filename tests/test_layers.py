@@ -53,13 +53,8 @@ LIBRARIES = {
 }
 """Libraries a part may not import: the core install has none of them."""
 CLOCK_CALLS = {"now", "utcnow", "today", "time", "monotonic", "perf_counter"}
-KNOWN_CYCLES = {
-    # removed by #20 item 3: each pair is the import that closes a known cycle of diagrams/.
-    ("aftersales.diagrams.render", "aftersales.diagrams.overview"),
-    ("aftersales.diagrams.render", "aftersales.diagrams.page"),
-    ("aftersales.diagrams.answers", "aftersales.diagrams.quiz"),  # for an annotation
-}
-"""Imports left out of the cycle check until the diagrams are split (lead: empty it at merge)."""
+KNOWN_CYCLES: set[tuple[str, str]] = set()  # #20 item 3 removed the diagrams' cycles
+"""Imports left out of the cycle check, each the import that closes a known cycle: none."""
 
 
 def module_name(path: Path) -> str:

@@ -17,11 +17,12 @@ from pydantic import BaseModel
 
 from aftersales.workflow.errors import ERROR_CLASSES
 from aftersales.workflow.graph import Edge, machine_graph
-from aftersales.workflow.inputs import EVENT_DATA, Policy
+from aftersales.workflow.inputs import Policy
 from aftersales.workflow.liability import RULES
 from aftersales.workflow.reasons import catalog
 from aftersales.workflow.vocabulary import (
     CASE_TYPE_LABELS,
+    EVENT_DATA,
     EVENT_LABELS,
     EVENT_ROLES,
     GUARD_LABELS,

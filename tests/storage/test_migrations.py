@@ -318,3 +318,15 @@ def test_the_host_recipe_runs_both_histories_in_one_transaction(db_url, tmp_path
     assert shared == "host0001" and current(engine) == head()
     _deploy(engine, host)  # both at head: a no-op
     engine.dispose()
+
+
+def test_a_v1_database_beside_a_host_revision_gives_up_only_its_own(tmp_path):
+    url = v1_database(tmp_path)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO alembic_version VALUES ('0001')"))  # the host's
+    assert upgrade(url) == head()
+    with engine.connect() as conn:
+        shared = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
+        assert list(shared) == ["0001"]
+    engine.dispose()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from aftersales import Advice, Alternative, advice_at_merchant_turns, advise
-from aftersales.diagrams.replays import decisions, recommended_histories
+from aftersales.diagrams.training.replays import decisions, recommended_histories
 from aftersales.histories import MemoryTarget, parse_history, replay_lines
 from aftersales.scenarios import SCENARIOS, SITUATIONS, history
 

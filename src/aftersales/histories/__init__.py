@@ -2,7 +2,7 @@
 is generated from), the reader and writer of the files (:mod:`.reader`), and the replay that
 checks their expectations (:mod:`.replay`)."""
 
-from .lines import COMMAND_OPS, EXPECT_KEYS, LINE_KEYS, HistoryLine
+from .lines import HistoryLine
 from .reader import (
     MAX_BYTES,
     MAX_LINE,
@@ -25,9 +25,6 @@ from .replay import (
 )
 
 __all__ = [
-    "COMMAND_OPS",
-    "EXPECT_KEYS",
-    "LINE_KEYS",
     "MAX_BYTES",
     "MAX_LINE",
     "Failure",

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 from pydantic import BaseModel, Field, create_model
 
 from ..workflow.errors import ERROR_CLASSES
-from ..workflow.inputs import EVENT_DATA, CaseFacts, Policy, Strict
-from ..workflow.vocabulary import EVENT_ROLES, STATE_LABELS, Origin
+from ..workflow.inputs import CaseFacts, Policy, Strict
+from ..workflow.vocabulary import EVENT_DATA, EVENT_ROLES, STATE_LABELS, Origin
 
 if TYPE_CHECKING:
     ErrorCode = str

@@ -9,6 +9,7 @@ from ..extras import require
 require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic")
 
 from ..results import CaseDivergence, ParkedTimer, PlatformDivergence, Verification
+from .autogenerate import include_name, include_object
 from .engine import database_url, make_engine, shown
 from .feed import FeedItem
 from .replay import StoreTarget
@@ -27,6 +28,8 @@ __all__ = [
     "Verification",
     "database_url",
     "holds_only_package_tables",
+    "include_name",
+    "include_object",
     "make_engine",
     "shown",
 ]

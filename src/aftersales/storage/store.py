@@ -9,7 +9,7 @@ stamped in the future; the workflow never reads one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,8 +27,9 @@ from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
 from .links import LinkMethods
 from .report import ReportMethods
-from .repository import Repository, not_found
+from .repository import Repository, insert_refusal, not_found
 from .schema import Schema
+from .settings import check_backend
 from .sweeper import parked_timers, sweep, unpark
 from .tables import case_table, metadata, refused_table
 
@@ -72,7 +73,8 @@ class CaseStore(LinkMethods, ReportMethods):
 
     ``db`` is a database URL (``sqlite:///cases.db``, ``postgresql://...``), a plain path to a
     SQLite file, or an :class:`Engine`. ``secret`` makes the log's digest chain a keyed MAC.
-    A command stamped more than ``max_skew`` after ``clock()`` is refused.
+    A command stamped more than ``max_skew`` after ``clock()`` is refused; ``clock`` must
+    return timezone-aware datetimes (it is called once here to check).
     """
 
     def __init__(
@@ -94,8 +96,9 @@ class CaseStore(LinkMethods, ReportMethods):
                 "需要提供数据库地址、文件路径或 Engine。",
                 "db",
             )
+        check_backend(self.engine.dialect.name)
         self.repository = Repository(secret)
-        self.clock = clock
+        self.clock = _checked(clock)
         self.max_skew = max_skew
         self.retries = retries
         self.schema = Schema(self.engine)
@@ -124,9 +127,10 @@ class CaseStore(LinkMethods, ReportMethods):
     def create_schema(self, *, session: Session | None = None) -> None:
         """Create the tables directly and stamp the schema's Alembic head (tests, demos, a first
         install); ``aftersales db upgrade`` then has nothing to do."""
-        from .migrate import stamp_head
+        from .migrate import ensure_schema, stamp_head
 
         with transaction(self.engine, session) as conn:
+            ensure_schema(conn)
             metadata.create_all(conn)
             stamp_head(conn)
 
@@ -228,7 +232,9 @@ class CaseStore(LinkMethods, ReportMethods):
         ``expected_version`` (the number of events the caller saw) makes the command fail with
         ``conflict`` if another writer got there first. Without it, a lost race is retried on
         the fresh case, when the store owns the transaction. A refused command is kept in the
-        refusal log; timers that fell due before it have fired and stand.
+        refusal log; timers that fell due before it have fired and stand. Inside your
+        ``session`` both are written in your transaction: if you roll it back, call
+        :meth:`keep_refusal_of` with the error to keep the refusal all the same.
         """
         _check_case_id(case_id)
         when = _time_or_none(at)
@@ -257,7 +263,10 @@ class CaseStore(LinkMethods, ReportMethods):
                 )
             except AftersalesError as err:
                 result = err
-                self.repository.refusal(conn, case, event, actor, at, command_id, origin, data, err)
+                row = self.repository.refusal(
+                    conn, case, event, actor, at, command_id, origin, data, err
+                )
+                err.refusal = _refusal(row)
             self.repository.append(conn, [loaded])
             return result
 
@@ -284,6 +293,33 @@ class CaseStore(LinkMethods, ReportMethods):
         with transaction(self.engine, session) as conn:
             case = self.repository.load(conn, case_id).case
             self.repository.refusal(conn, case, event, actor, at, None, origin, data, error)
+
+    def keep_refusal_of(self, error: AftersalesError, *, session: Session | None = None) -> bool:
+        """Keep the refusal ``error`` carries (a command :meth:`send` refused inside your
+        transaction, which you then rolled back) in the refused-command log; whether it was
+        written now (``False``: it is kept already, as when your transaction committed).
+
+        Call it once your transaction is over: on SQLite your open transaction holds the write
+        lock this call needs.
+        """
+        refusal = error.refusal
+        if not isinstance(refusal, Refusal):
+            raise InvalidInput(
+                "This error carries no refusal: only a command CaseStore.send refused can be "
+                "kept with keep_refusal_of.",
+                "该错误不含被拒指令:只有 CaseStore.send 拒绝的指令可以用 keep_refusal_of 保存。",
+                "error",
+            )
+        row = _row(refusal)
+        with transaction(self.engine, session) as conn:
+            kept = conn.execute(sa.select(refused_table).where(refused_table.c.id == refusal.id))
+            found = kept.mappings().first()
+            # SQLite gives a rolled-back row's id again: the id alone does not say it is ours.
+            if found is not None and {k: found[k] for k in row} == row:
+                return False
+            new_id = insert_refusal(conn, row)
+        error.refusal = replace(refusal, id=new_id)
+        return True
 
     def fire_due_timers(
         self,
@@ -417,22 +453,7 @@ class CaseStore(LinkMethods, ReportMethods):
         if case_id is not None:
             query = query.where(refused_table.c.case_id == case_id)
         with transaction(self.engine, session) as conn:
-            return [
-                Refusal(
-                    id=row.id,
-                    case_id=row.case_id,
-                    event=row.event,
-                    actor=Actor(row.actor_role, row.actor_id),
-                    at=row.at,
-                    code=row.code,
-                    field=row.field,
-                    state=row.state,
-                    command_id=row.command_id,
-                    origin=row.origin,
-                    data=dict(row.data),
-                )
-                for row in conn.execute(query)
-            ]
+            return [_refusal(row) for row in conn.execute(query).mappings()]
 
     # -- internals -------------------------------------------------------------------------
     def _check_clock(self, when: datetime, field: str) -> None:
@@ -456,6 +477,55 @@ class CaseStore(LinkMethods, ReportMethods):
                 if left == 0:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _checked(clock: Callable[[], datetime]) -> Callable[[], datetime]:
+    """``clock``, once it has given a timezone-aware datetime (``datetime.now`` gives a naive
+    one, which cannot be compared with a command's time)."""
+    now = clock()
+    if not isinstance(now, datetime) or now.utcoffset() is None:
+        raise InvalidInput(
+            f"The store's clock must return a timezone-aware datetime (datetime.now(UTC), not "
+            f"datetime.now); it returned {now!r}.",
+            f"存储时钟必须返回带时区的 datetime(用 datetime.now(UTC),而非 datetime.now);"
+            f"它返回了 {now!r}。",
+            "clock",
+        )
+    return clock
+
+
+def _refusal(row: Mapping[Any, Any]) -> Refusal:
+    """A refused-command row as a :class:`Refusal`."""
+    return Refusal(
+        id=row["id"],
+        case_id=row["case_id"],
+        event=row["event"],
+        actor=Actor(row["actor_role"], row["actor_id"]),
+        at=row["at"],
+        code=row["code"],
+        field=row["field"],
+        state=row["state"],
+        command_id=row["command_id"],
+        origin=row["origin"],
+        data=dict(row["data"]),
+    )
+
+
+def _row(refusal: Refusal) -> dict[str, Any]:
+    """The refused-command row of a :class:`Refusal`, without its id."""
+    return {
+        "case_id": refusal.case_id,
+        "event": refusal.event,
+        "actor_role": refusal.actor.role,
+        "actor_id": refusal.actor.id,
+        "at": refusal.at,
+        "code": refusal.code,
+        "field": refusal.field,
+        "state": refusal.state,
+        "command_id": refusal.command_id,
+        "origin": refusal.origin,
+        "data": refusal.data,
+    }
 
 
 def _check_case_id(case_id: object) -> None:
