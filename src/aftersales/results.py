@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import Field
+
+STORE: Final = "*"
+"""The ``case_id`` of a divergence of the store as a whole, not of one case."""
 
 
 @dataclass(frozen=True)
@@ -25,16 +28,20 @@ class CaseDivergence:
     problem: str
 
     def __str__(self) -> str:
+        if self.case_id == STORE:
+            return f"store: {self.problem}"
         where = f"event {self.seq}" if self.seq is not None else "case row"
         return f"{self.case_id} {where}: {self.problem}"
 
 
 @dataclass(frozen=True)
 class Verification:
-    """What a verification found: how many cases it checked, and every divergence."""
+    """What a verification found: how many cases it checked, and every divergence; ``notes``
+    are what it could not check, and why."""
 
     checked: int
     divergences: tuple[CaseDivergence, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -10,6 +10,7 @@ require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic")
 
 from ..results import CaseDivergence, ParkedTimer, PlatformDivergence, Verification
 from .autogenerate import include_name, include_object
+from .commitments import secret_from_environ
 from .engine import database_url, make_engine, shown
 from .feed import FeedItem
 from .replay import StoreTarget
@@ -31,5 +32,6 @@ __all__ = [
     "include_name",
     "include_object",
     "make_engine",
+    "secret_from_environ",
     "shown",
 ]

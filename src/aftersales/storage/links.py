@@ -20,7 +20,7 @@ from ..results import PlatformDivergence
 from ..workflow.errors import Conflict, NotFound
 from .engine import savepoint, transaction
 from .report import period_filters
-from .repository import not_found, safe_text
+from .repository import Repository, not_found, safe_text
 from .tables import case_table, divergence_table
 
 _case = case_table.c
@@ -33,6 +33,7 @@ class LinkMethods:
     transaction a message of WeChat's is followed in."""
 
     engine: Engine
+    repository: Repository
 
     @contextmanager
     def unit_of_work(self, session: Session | None = None) -> Iterator[Session]:
@@ -62,10 +63,7 @@ class LinkMethods:
                     f"微信售后单 {platform_id} 已关联售后单 {taken}。",
                     "platform_id",
                 )
-            done = conn.execute(
-                case_table.update().where(_case.case_id == case_id).values(platform_id=platform_id)
-            )
-            if done.rowcount != 1:
+            if not self.repository.commitments.reseal(conn, case_id, platform_id=platform_id):
                 raise not_found(case_id)
 
     def linked_case(self, platform_id: str, *, session: Session | None = None) -> str | None:
@@ -94,13 +92,9 @@ class LinkMethods:
     def link_complaint(
         self, case_id: str, complaint_id: str, *, session: Session | None = None
     ) -> None:
-        """Keep the dispute id WeChat gave the case."""
+        """Keep the dispute id WeChat gave the case (and reseal its row)."""
         with transaction(self.engine, session) as conn:
-            conn.execute(
-                case_table.update()
-                .where(_case.case_id == case_id)
-                .values(complaint_id=complaint_id)
-            )
+            self.repository.commitments.reseal(conn, case_id, complaint_id=complaint_id)
 
     def record_divergence(
         self,

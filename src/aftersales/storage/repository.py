@@ -22,6 +22,7 @@ from ..workflow.inputs import CaseFacts, Policy
 from ..workflow.record import Actor, CaseRecord, EventRecord
 from ..workflow.replay import replay
 from .codec import event_row, record_from_row
+from .commitments import Commitments
 from .snapshot import SNAPSHOT_VERSION, Unreadable, from_snapshot, to_snapshot
 from .statements import Statement
 from .tables import case_table, event_table, feed_table, refused_table
@@ -74,6 +75,7 @@ STATE_COLUMNS = (
     "digest",
     "snapshot",
     "snapshot_version",
+    "seal",
 )
 UPDATE_CASE = Statement(
     case_table.update()
@@ -124,6 +126,7 @@ class Repository:
 
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key
+        self.commitments = Commitments(key)
 
     # -- reading ---------------------------------------------------------------------------
     def find(self, conn: Connection, case_id: str) -> Loaded | None:
@@ -202,7 +205,8 @@ class Repository:
         }
         events, feed, last = self._log_rows(case, "")
         values = {column.name: None for column in case_table.c}
-        INSERT_CASE.execute(conn, {**values, **row, **state_values(case, last, prefix="")})
+        seals = self.commitments.seals(case.case_id, record.seq, last, record.facts.platform_id)
+        INSERT_CASE.execute(conn, {**values, **row, **state_values(case, last, prefix=""), **seals})
         self._write_log(conn, events, feed)
         return last
 
@@ -222,6 +226,7 @@ class Repository:
                         "b_case_id": item.case.case_id,
                         "b_version": item.version,
                         **state_values(item.case, last, prefix="v_"),
+                        "v_seal": self.commitments.head(item.case.case_id, item.case.version, last),
                     }
                 )
         if updates:
@@ -251,6 +256,7 @@ class Repository:
             raise lost_race(*{row["case_id"] for row in events}) from exc
         placed = INSERT_FEED_PLACED if conn.dialect.name == "sqlite" else INSERT_FEED
         placed.executemany(conn, feed)
+        self.commitments.log(conn, events)
 
     def refusal(
         self,
@@ -280,7 +286,9 @@ class Repository:
             "origin": origin if origin in ("local", "platform") else "local",
             "data": _as_object(safe_json(data)),
         }
-        return {"id": insert_refusal(conn, row), **row}
+        refusal_id = insert_refusal(conn, row)
+        self.commitments.refusal(conn, row)
+        return {"id": refusal_id, **row}
 
 
 def insert_refusal(conn: Connection, row: dict[str, Any]) -> int:

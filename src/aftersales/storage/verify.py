@@ -4,13 +4,19 @@ For each case, in bounded memory (a batch of cases at a time): the log's sequenc
 chain hold (a keyed MAC when the store has a secret), the log replays through a fresh case,
 field for field, under the contract version the case was opened with, and everything the case
 row stores is what the replay recomputes: state, version, final, liability, refund amount,
-applications, the running timer, the facts and the snapshot.
+applications, resolution time, the running timer, the facts and the snapshot. A parked timer
+must be one that still cannot fire.
+
+Over the whole store: no log row, refusal or divergence belongs to a case that does not exist,
+and every event has exactly one feed row. With the store's secret, each case's seals hold and
+the store commitment equals what the cases, events and refusals found add up to (see
+:mod:`.commitments`; ``docs/concepts/integrity.md`` says what this proves and what it cannot).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -18,15 +24,32 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.orm import Session
 
-from ..results import CaseDivergence, Verification
+from ..results import STORE, CaseDivergence, Verification
 from ..workflow.dispatch import Engine
 from ..workflow.inputs import Policy
 from ..workflow.replay import replay
 from .codec import digest, record_from_row
+from .commitments import (
+    MODULUS,
+    SLOTS,
+    case_seal,
+    event_term,
+    link_seal,
+    refusal_term,
+    slot_of,
+    start,
+)
 from .engine import transaction
 from .repository import FACT_COLUMNS, Repository, facts_of
 from .snapshot import SNAPSHOT_VERSION, Unreadable, from_snapshot
-from .tables import case_table, event_table
+from .tables import (
+    case_table,
+    commitment_table,
+    divergence_table,
+    event_table,
+    feed_table,
+    refused_table,
+)
 
 
 class StoreParts(Protocol):
@@ -46,21 +69,41 @@ def verify(
     session: Session | None = None,
 ) -> Verification:
     """Check one case or every case; ``progress(n)`` is called after each batch of ``n``.
-    Inside a caller's ``session`` every batch is read in its transaction."""
+
+    Checking every case also checks the store as a whole; with a secret, the store commitment
+    is checked when no keyed write happened meanwhile (otherwise a note says so). Inside a
+    caller's ``session`` everything is read in its transaction."""
+    key = store.repository.key
     found: list[CaseDivergence] = []
+    notes: list[str] = []
     checked = 0
-    for rows, events in _batches(store, case_id, batch, session):
+    sums: dict[int, int] = {}
+    before = None if case_id is not None or key is None else _commitment(store, session)
+    for rows, events, refusals in _batches(store, case_id, batch, session):
         for row in rows:
-            found += check_case(store, row, events.get(row.case_id, []), engine)
+            log = events.get(row.case_id, [])
+            found += check_case(store, row, log, engine)
+            if key is not None and not unsealed(row):  # the unsealed were never counted
+                _add(sums, key, row.case_id, log, refusals.get(row.case_id, []))
         checked += len(rows)
         if progress is not None:
             progress(len(rows))
-    return Verification(checked, tuple(found))
+    if case_id is None:
+        found += _store_problems(store, session)
+    if before is not None and key is not None:
+        if _commitment(store, session) != before:
+            notes.append(
+                "the store commitment was not checked: the store was written to while it was "
+                "verified; verify again when it is quiet"
+            )
+        else:
+            found += _commitment_problems(key, before, sums, checked)
+    return Verification(checked, tuple(found), tuple(notes))
 
 
 def _batches(
     store: StoreParts, case_id: str | None, size: int, session: Session | None
-) -> Iterator[tuple[Sequence[Any], dict[str, list[Any]]]]:
+) -> Iterator[tuple[Sequence[Any], dict[str, list[Any]], dict[str, list[Any]]]]:
     after = ""
     while True:
         with transaction(store.engine, session) as conn:
@@ -70,32 +113,151 @@ def _batches(
             else:
                 query = query.where(case_table.c.case_id > after)
             rows = conn.execute(query).all()
-            events = _logs(conn, [row.case_id for row in rows])
+            ids = [row.case_id for row in rows]
+            events = _by_case(conn, event_table, ids, event_table.c.seq)
+            refusals = _by_case(conn, refused_table, ids, refused_table.c.id)
         if rows:
-            yield rows, events
+            yield rows, events, refusals
         if case_id is not None or len(rows) < size:
             return
         after = rows[-1].case_id
 
 
-def _logs(conn: Connection, case_ids: list[str]) -> dict[str, list[Any]]:
+def _by_case(
+    conn: Connection, table: sa.Table, case_ids: list[str], order: Any
+) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {case_id: [] for case_id in case_ids}
     if not case_ids:
         return found
-    query = (
-        sa.select(event_table)
-        .where(event_table.c.case_id.in_(case_ids))
-        .order_by(event_table.c.case_id, event_table.c.seq)
-    )
+    query = sa.select(table).where(table.c.case_id.in_(case_ids)).order_by(table.c.case_id, order)
     for row in conn.execute(query):
         found[row.case_id].append(row)
     return found
 
 
+def _add(
+    sums: dict[int, int], key: bytes, case_id: str, log: list[Any], refused: list[Any]
+) -> None:
+    slot = slot_of(case_id)
+    total = sums.get(slot, 0)
+    for event in log:
+        total += event_term(key, case_id, event.seq, event.digest)
+    for refusal in refused:
+        total += refusal_term(key, refusal._mapping)
+    sums[slot] = total % MODULUS
+
+
+def _commitment(store: StoreParts, session: Session | None) -> dict[int, int]:
+    with transaction(store.engine, session) as conn:
+        rows = conn.execute(sa.select(commitment_table.c.slot, commitment_table.c.acc)).all()
+    return {int(row.slot): int(row.acc) for row in rows}
+
+
+def _commitment_problems(
+    key: bytes, stored: dict[int, int], sums: dict[int, int], cases: int
+) -> Iterator[CaseDivergence]:
+    def problem(text: str) -> CaseDivergence:
+        return CaseDivergence(STORE, None, text)
+
+    if not stored:
+        if cases:
+            yield problem(
+                "no commitment: the store has no store commitment (written without the secret,"
+                " or it was deleted)"
+            )
+        return
+    missing = sorted(set(range(SLOTS)) - set(stored))
+    if missing:
+        yield problem(f"the store commitment lacks slots {missing}: its rows were deleted")
+    for slot in sorted(stored):
+        if (start(key, slot) + sums.get(slot, 0)) % MODULUS != stored[slot]:
+            yield problem(
+                f"the store commitment of slot {slot} differs from the cases, events and "
+                "refusals found: one was deleted, added, altered or put back as it was"
+            )
+
+
+def _store_problems(store: StoreParts, session: Session | None) -> list[CaseDivergence]:
+    """Rows of cases that do not exist, and events without exactly one feed row."""
+    found: list[CaseDivergence] = []
+    with transaction(store.engine, session) as conn:
+        for table, what in (
+            (event_table, "log rows"),
+            (refused_table, "refusals"),
+            (divergence_table, "divergences"),
+        ):
+            for case_id in conn.execute(_orphans(table)).scalars():
+                found.append(CaseDivergence(case_id, None, f"{what} of a case that does not exist"))
+        for row in conn.execute(FEED_PROBLEMS):
+            found.append(
+                CaseDivergence(
+                    row.case_id, row.seq, f"{row.events} event(s), {row.feeds} feed row(s)"
+                )
+            )
+    return found
+
+
+def _orphans(table: sa.Table) -> sa.Select[Any]:
+    exists = sa.select(case_table.c.case_id).where(case_table.c.case_id == table.c.case_id)
+    return (
+        sa.select(table.c.case_id)
+        .where(table.c.case_id.is_not(None), ~exists.exists())
+        .distinct()
+        .order_by(table.c.case_id)
+    )
+
+
+_keys = sa.union_all(
+    sa.select(
+        event_table.c.case_id, event_table.c.seq, sa.literal(1).label("e"), sa.literal(0).label("f")
+    ),
+    sa.select(feed_table.c.case_id, feed_table.c.seq, sa.literal(0), sa.literal(1)),
+).subquery()
+FEED_PROBLEMS = (
+    sa.select(
+        _keys.c.case_id,
+        _keys.c.seq,
+        sa.func.sum(_keys.c.e).label("events"),
+        sa.func.sum(_keys.c.f).label("feeds"),
+    )
+    .group_by(_keys.c.case_id, _keys.c.seq)
+    .having(sa.or_(sa.func.sum(_keys.c.e) != 1, sa.func.sum(_keys.c.f) != 1))
+    .order_by(_keys.c.case_id, _keys.c.seq)
+)
+"""Every (case, seq) without exactly one event and one feed row, in one statement (one
+snapshot, so a writer committing meanwhile is seen whole or not at all)."""
+
+
 def check_case(
     store: StoreParts, row: Any, rows: list[Any], engine: Engine
 ) -> list[CaseDivergence]:
-    """Every difference between one case row and its log."""
+    """Every difference between one case row and its log.
+
+    With a secret, a case without seals is reported once as "no commitment" (and its chain
+    checked as a plain one): it was written before the store had its secret, or its seals
+    were removed."""
+    case_id = row.case_id
+    key = store.repository.key
+    if key is not None and unsealed(row):
+        found = [CaseDivergence(case_id, None, NO_COMMITMENT)]
+        return found + _checked(store, row, rows, engine, None)
+    return _checked(store, row, rows, engine, key)
+
+
+NO_COMMITMENT: Final = (
+    "no commitment: the case has no seals (written before the store had its secret, or its "
+    "seals were removed); nothing proves its log complete"
+)
+
+
+def unsealed(row: Any) -> bool:
+    """Whether a case row carries no seal (kept only by a store with a secret)."""
+    return row.seal is None and row.link_seal is None
+
+
+def _checked(
+    store: StoreParts, row: Any, rows: list[Any], engine: Engine, key: bytes | None
+) -> list[CaseDivergence]:
     case_id = row.case_id
 
     def problem(seq: int | None, text: str) -> CaseDivergence:
@@ -107,7 +269,7 @@ def check_case(
     for number, event in enumerate(rows, start=1):
         if event.seq != number:
             return [problem(event.seq, f"sequence gap: expected {number}")]
-        if digest(event._mapping, prev, store.repository.key) != event.digest:
+        if digest(event._mapping, prev, key) != event.digest:
             return [problem(event.seq, "digest mismatch: the row was altered or the key differs")]
         prev = event.digest
     try:
@@ -119,12 +281,48 @@ def check_case(
         assert mismatch is not None
         return [problem(mismatch.seq, mismatch.problem)]
     found = [problem(None, text) for text in _row_differences(row, case, prev)]
+    found += [problem(None, text) for text in _parked_differences(row, case)]
+    if key is not None:
+        found += [problem(None, text) for text in _seal_differences(key, row)]
     return found
+
+
+def _seal_differences(key: bytes, row: Any) -> Iterator[str]:
+    if row.seal != case_seal(key, row.case_id, row.version, row.digest, row.timer_error):
+        yield (
+            "the seal does not hold: the event count, the last digest or the parked error was "
+            "changed without the secret (a log cut short, say)"
+        )
+    if row.link_seal != link_seal(key, row.case_id, row.platform_id, row.complaint_id):
+        yield (
+            "the link seal does not hold: platform_id or complaint_id was changed without "
+            "the secret"
+        )
+
+
+def _parked_differences(row: Any, case: Any) -> Iterator[str]:
+    """A parked timer (``timer_error``) is one that still cannot fire."""
+    if row.timer_error is None:
+        return
+    timer = case.timer
+    if timer is None:
+        yield f"timer_error is {row.timer_error!r:.80}, but the log says no timer runs"
+        return
+    try:
+        fired = case.copy().fire_due_timers(timer.due)
+    except Exception:  # the reason it was parked: the park is explained
+        return
+    if fired:
+        yield (
+            f"timer_error is {row.timer_error!r:.80}, but the timer fires: the park is not "
+            "explained (if its cause was mended, unpark it)"
+        )
 
 
 def _row_differences(row: Any, case: Any, last_digest: str) -> Iterator[str]:
     record = case.record
     timer = record.timer
+    resolved = case.last_at - record.facts.opened_at if case.final else None
     expected = {
         "state": record.state,
         "version": record.seq,
@@ -136,6 +334,7 @@ def _row_differences(row: Any, case: Any, last_digest: str) -> Iterator[str]:
         "due_at": None if timer is None else timer.due,
         "timer_kind": None if timer is None else timer.kind,
         "last_at": record.last_at,
+        "resolution_seconds": None if resolved is None else int(resolved.total_seconds()),
         "digest": last_digest,
     }
     for column, value in expected.items():
