@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
-from ..storage import CaseStore
+from ..storage import CaseStore, secret_from_environ
 from .console import db_option_value, existing_sqlite_file
 
 Db = Annotated[
@@ -18,10 +17,9 @@ Json = Annotated[bool, typer.Option("--json", help="JSON on stdout, for machines
 
 
 def open_store(db: str | None, *, create: bool = False) -> CaseStore:
-    """The store of ``--db`` (or ``AFTERSALES_DB``), keyed by ``AFTERSALES_SECRET`` if set; a
-    SQLite file must exist unless ``create``."""
+    """The store of ``--db`` (or ``AFTERSALES_DB``), keyed by ``AFTERSALES_SECRET`` if set (read
+    by the storage layer); a SQLite file must exist unless ``create``."""
     url = db_option_value(db)
     if not create:
         existing_sqlite_file(url)
-    secret = os.environ.get("AFTERSALES_SECRET")
-    return CaseStore(url, secret=secret.encode() if secret else None)
+    return CaseStore(url, secret=secret_from_environ())  # not UTF-8: invalid_input, exit 2
