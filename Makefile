@@ -51,8 +51,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests tools $(wildcard bench)
-	$(VENV)/bin/ruff format --check src tests tools $(wildcard bench)
+	$(VENV)/bin/ruff check src tests tools docs/examples $(wildcard bench)
+	$(VENV)/bin/ruff format --check src tests tools docs/examples $(wildcard bench)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -62,6 +62,13 @@ class PlatformDivergence:
     our_state: str | None
     reason: str
     at: datetime
+    resolved_at: Annotated[
+        datetime | None,
+        Field(description="When a later sync found the case agreeing with WeChat; None: open."),
+    ] = None
+    resolved_seq: Annotated[
+        int | None, Field(description="The case's event that stood when it was resolved.")
+    ] = None
 
 
 @dataclass(frozen=True)

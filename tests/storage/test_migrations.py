@@ -24,7 +24,7 @@ from aftersales.storage.verify import verify
 from tests.support import BUYER, MERCHANT, at, ev, facts
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REVISIONS = ["as_0001", "as_0002", "as_0003", "as_0004", "as_0005"]
+REVISIONS = ["as_0001", "as_0002", "as_0003", "as_0004", "as_0005", "as_0008"]
 
 
 class HostOrder(SQLModel, table=True):

@@ -13,6 +13,8 @@ from .autogenerate import include_name, include_object
 from .commitments import secret_from_environ
 from .engine import database_url, make_engine, shown
 from .feed import FeedItem
+from .listeners import Listener
+from .relay import Cursor, FileCursor, Relayed, relay
 from .replay import StoreTarget
 from .schema import Schema, holds_only_package_tables
 from .store import CaseStore, Refusal
@@ -20,10 +22,14 @@ from .store import CaseStore, Refusal
 __all__ = [
     "CaseDivergence",
     "CaseStore",
+    "Cursor",
     "FeedItem",
+    "FileCursor",
+    "Listener",
     "ParkedTimer",
     "PlatformDivergence",
     "Refusal",
+    "Relayed",
     "Schema",
     "StoreTarget",
     "Verification",
@@ -32,6 +38,7 @@ __all__ = [
     "include_name",
     "include_object",
     "make_engine",
+    "relay",
     "secret_from_environ",
     "shown",
 ]

@@ -24,6 +24,8 @@ from .repository import Repository, not_found, safe_text
 from .tables import case_table, divergence_table
 
 _case = case_table.c
+_DISPUTE_KEY = "wechat:complaint:"
+"""How the keys of a dispute's messages begin (notifications and fetched disputes alike)."""
 
 
 class LinkMethods:
@@ -119,17 +121,47 @@ class LinkMethods:
         with transaction(self.engine, session) as conn:
             return _insert_divergence(conn, key, row)
 
+    def resolve_divergences(
+        self,
+        case_id: str,
+        platform_id: str,
+        *,
+        seq: int,
+        at: datetime,
+        complaint: bool,
+        session: Session | None = None,
+    ) -> int:
+        """Mark the open divergences a sync just explained as resolved at ``at`` by the case's
+        event ``seq``: the case's own, and those kept under its platform id before the case
+        was known (now linked to it). ``complaint`` says which messages were followed, a
+        dispute's or the after-sale order's: each resolves its own kind. How many."""
+        _div = divergence_table.c
+        disputes = _div.key.like(f"{_DISPUTE_KEY}%")
+        mine = _div.case_id == case_id
+        if platform_id:
+            mine = sa.or_(mine, sa.and_(_div.case_id.is_(None), _div.platform_id == platform_id))
+        with transaction(self.engine, session) as conn:
+            done = conn.execute(
+                divergence_table.update()
+                .where(_div.resolved_at.is_(None), mine, disputes if complaint else ~disputes)
+                .values(case_id=case_id, resolved_at=at, resolved_seq=seq)
+            )
+        return int(done.rowcount or 0)
+
     def divergences(
         self,
         case_id: str | None = None,
         *,
         period: Period | None = None,
+        resolved: bool = False,
         session: Session | None = None,
     ) -> list[PlatformDivergence]:
-        """Every recorded disagreement with WeChat, oldest first: of one case, of the cases a
-        report of ``period`` counts (a divergence linked to no case is in no period but the
-        whole one), or all."""
+        """The open disagreements with WeChat (with ``resolved``, the resolved ones too),
+        oldest first: of one case, of the cases a report of ``period`` counts (a divergence
+        linked to no case is in no period but the whole one), or all."""
         query = sa.select(divergence_table).order_by(divergence_table.c.id)
+        if not resolved:
+            query = query.where(divergence_table.c.resolved_at.is_(None))
         if case_id is not None:
             query = query.where(divergence_table.c.case_id == case_id)
         if period is not None and period != Period():
@@ -145,6 +177,8 @@ class LinkMethods:
                     row.our_state,
                     row.reason,
                     row.at,
+                    row.resolved_at,
+                    row.resolved_seq,
                 )
                 for row in conn.execute(query)
             ]

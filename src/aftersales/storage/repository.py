@@ -23,6 +23,7 @@ from ..workflow.record import Actor, CaseRecord, EventRecord
 from ..workflow.replay import replay
 from .codec import event_row, record_from_row
 from .commitments import Commitments
+from .listeners import Listener, announce
 from .snapshot import SNAPSHOT_VERSION, Unreadable, from_snapshot, to_snapshot
 from .statements import Statement
 from .tables import case_table, event_table, feed_table, refused_table
@@ -127,6 +128,8 @@ class Repository:
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key
         self.commitments = Commitments(key)
+        self.listeners: list[Listener] = []
+        """Called for every new event inside the write's transaction (see ``listeners``)."""
 
     # -- reading ---------------------------------------------------------------------------
     def find(self, conn: Connection, case_id: str) -> Loaded | None:
@@ -207,7 +210,7 @@ class Repository:
         values = {column.name: None for column in case_table.c}
         seals = self.commitments.seals(case.case_id, record.seq, last, record.facts.platform_id)
         INSERT_CASE.execute(conn, {**values, **row, **state_values(case, last, prefix=""), **seals})
-        self._write_log(conn, events, feed)
+        self._write_log(conn, events, feed, [case])
         return last
 
     def append(self, conn: Connection, batch: Sequence[Loaded]) -> list[str]:
@@ -233,7 +236,7 @@ class Repository:
             changed = UPDATE_CASE.executemany(conn, updates)
             if changed != len(updates) and changed >= 0:
                 raise lost_race(*(u["b_case_id"] for u in updates))
-            self._write_log(conn, events, feed)
+            self._write_log(conn, events, feed, [item.case for item in batch])
         return digests
 
     def _log_rows(
@@ -248,7 +251,11 @@ class Repository:
         return rows, feed, prev
 
     def _write_log(
-        self, conn: Connection, events: list[dict[str, Any]], feed: list[dict[str, Any]]
+        self,
+        conn: Connection,
+        events: list[dict[str, Any]],
+        feed: list[dict[str, Any]],
+        cases: Sequence[Case],
     ) -> None:
         try:
             INSERT_EVENT.executemany(conn, events)
@@ -257,6 +264,7 @@ class Repository:
         placed = INSERT_FEED_PLACED if conn.dialect.name == "sqlite" else INSERT_FEED
         placed.executemany(conn, feed)
         self.commitments.log(conn, events)
+        announce(conn, self.listeners, cases)  # the host's rows, in this very transaction
 
     def refusal(
         self,

@@ -8,7 +8,7 @@ stamped in the future; the workflow never reads one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -27,6 +27,7 @@ from .commitments import secret_key
 from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
 from .links import LinkMethods
+from .listeners import Listener
 from .report import ReportMethods
 from .repository import Repository, insert_refusal, not_found
 from .schema import Schema
@@ -77,7 +78,8 @@ class CaseStore(LinkMethods, ReportMethods):
     log's digest chain a keyed MAC and keeps the keyed commitments ``verify`` checks (see
     :mod:`aftersales.storage.commitments`); text that is not UTF-8 is ``invalid_input``.
     A command stamped more than ``max_skew`` after ``clock()`` is refused; ``clock`` must
-    return timezone-aware datetimes (it is called once here to check).
+    return timezone-aware datetimes (it is called once here to check). ``listeners`` are
+    called inside the transaction of every event the store records (see :meth:`on_event`).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class CaseStore(LinkMethods, ReportMethods):
         clock: Callable[[], datetime] = utc_now,
         max_skew: timedelta = timedelta(minutes=5),
         retries: int = 2,
+        listeners: Iterable[Listener] = (),
     ) -> None:
         if isinstance(db, Engine):
             self.engine = db
@@ -101,6 +104,7 @@ class CaseStore(LinkMethods, ReportMethods):
             )
         check_backend(self.engine.dialect.name)
         self.repository = Repository(secret_key(secret))
+        self.repository.listeners.extend(listeners)
         self.clock = _checked(clock)
         self.max_skew = max_skew
         self.retries = retries
@@ -126,6 +130,16 @@ class CaseStore(LinkMethods, ReportMethods):
         from .verify import verify
 
         return verify(self, case_id, engine=engine, batch=batch, progress=progress, session=session)
+
+    def on_event(self, listener: Listener) -> Listener:
+        """Call ``listener(conn, case, event)`` for every event the store records from now on
+        (commands, timers the sweeper fires, syncs), inside the event's transaction, after its
+        rows are written: the host's writes on ``conn`` commit with it or not at all, and a
+        listener that raises rolls the whole write back. A write retried after a lost race
+        calls it again (the first call's writes were rolled back). Returns ``listener``, so it
+        can decorate."""
+        self.repository.listeners.append(listener)
+        return listener
 
     def create_schema(self, *, session: Session | None = None) -> None:
         """Create the tables directly and stamp the schema's Alembic head (tests, demos, a first

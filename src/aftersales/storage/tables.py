@@ -262,6 +262,12 @@ class DivergenceRow(AftersalesModel, table=True):
     """Identifies the message, so one pushed again is kept once."""
     reason: str
     at: datetime = _time()
+    resolved_at: datetime | None = _time(default=None, nullable=True)
+    """When a later message of WeChat's was followed and the case agreed with it: the
+    divergence is explained and no longer open. ``None`` while it is open."""
+    resolved_seq: int | None = None
+    """The case's event that stood when it was resolved: the last one the explaining sync
+    recorded, or the case's last event if the case already agreed."""
 
 
 class CommitmentRow(AftersalesModel, table=True):

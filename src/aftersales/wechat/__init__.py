@@ -3,8 +3,9 @@
 The library makes no network call: it reads what WeChat sends (:func:`parse_notification`,
 :class:`AfterSaleOrder`, :class:`ComplaintOrder`), follows it (:func:`sync`, :func:`reconcile`,
 :func:`sync_complaint`), and builds what a merchant command sends (:func:`act`, with the caller's
-gateway). WeChat's names (``USER_CANCELD``, ``update_reason_type``) live here and never become
-ours.
+gateway). :func:`backfill` heals lost pushes: it lists the orders WeChat changed in a range,
+through the gateway, and syncs each. WeChat's names (``USER_CANCELD``, ``update_reason_type``)
+live here and never become ours.
 
 With the ``wechat`` extra, the wire too: :class:`Intake` checks and decrypts WeChat's pushes
 (refusing anything else with :class:`PushRejected`) and :class:`HttpGateway` is a gateway over
@@ -20,6 +21,7 @@ require("aftersales.wechat", "db", "sqlalchemy", "sqlmodel", "alembic")
 
 from ..results import PlatformDivergence
 from .act import Gateway, act, error_for_platform_reply, platform_command_id
+from .backfill import BackfillResult, OrderFailure, backfill
 from .bodies import API, ShopConfig, outbound
 from .messages import AfterSaleOrder, ComplaintOrder, Notification, parse_notification
 from .status import STATUSES, is_known, states_for_status, status_for
@@ -44,16 +46,19 @@ __all__ = [
     "API",
     "STATUSES",
     "AfterSaleOrder",
+    "BackfillResult",
     "ComplaintOrder",
     "Gateway",
     "HttpGateway",
     "Intake",
     "Notification",
+    "OrderFailure",
     "PlatformDivergence",
     "PushRejected",
     "ShopConfig",
     "SyncResult",
     "act",
+    "backfill",
     "error_for_platform_reply",
     "is_known",
     "outbound",

@@ -317,6 +317,7 @@ class _Context:
     ) -> SyncResult:
         if not steps:  # our own timers due by the platform's time fire, at their own times
             fired = self.store.fire_due_timers(at, case_id=case.case_id, session=self.session)
+            self.resolved(case, fired[-1].seq if fired else case.version, at, key)
             if not fired:
                 return SyncResult("in_sync", case.case_id, status, case.state)
             return SyncResult("applied", case.case_id, status, fired[-1].state_after, tuple(fired))
@@ -343,7 +344,19 @@ class _Context:
         except AftersalesError as exc:
             why = f"the store refused {event}: {exc.code}: {exc.message_en}"
             return self.diverge(key, platform_id, status, case, why)
+        self.resolved(case, done[-1].seq, at, key)
         return SyncResult("applied", case.case_id, status, done[-1].state_after, tuple(done))
+
+    def resolved(self, case: Case, seq: int, at: datetime, key: str) -> None:
+        """The case agrees with WeChat now: what it disagreed with before is explained."""
+        self.store.resolve_divergences(
+            case.case_id,
+            case.record.facts.platform_id or "",
+            seq=seq,
+            at=at,
+            complaint=key.startswith("wechat:complaint:"),
+            session=self.session,
+        )
 
     def diverge(
         self, key: str, platform_id: str, status: str, case: Case | None, why: str
