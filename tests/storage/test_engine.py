@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from aftersales import Conflict, StorageUnavailable
+from aftersales import Actor, Conflict, StorageUnavailable
 from aftersales.storage import CaseStore
 from aftersales.storage.tables import event_table
 from tests.support import MERCHANT, at, facts
@@ -82,3 +82,28 @@ def test_a_duplicate_key_is_conflict_with_the_cause(store):
         store.send("C1", "agree", actor=MERCHANT, at=at(1))
     assert isinstance(info.value.__cause__, sa.exc.IntegrityError)
     assert [e.seq for e in store.history("C1")] == [1, 2]  # nothing more was written
+
+
+def test_each_engine_encodes_json_with_its_own_serializer(db_url):
+    """The compiled statements are kept per engine: a second engine with another
+    ``json_serializer`` is not served the first engine's compiled processors."""
+    import json
+
+    from aftersales.storage import make_engine
+
+    plain = CaseStore(db_url)
+    plain.create_schema()
+    plain.open_case(facts())  # compiles the store's statements for the first engine
+    plain.send("C1", "agree", actor=MERCHANT, at=at(1))
+    used: list[object] = []
+
+    def serializer(value: object) -> str:
+        used.append(value)
+        return json.dumps(value)
+
+    other = CaseStore(make_engine(db_url, json_serializer=serializer))
+    other.send("C1", "refund_succeeded", actor=Actor.system(), at=at(2))
+    assert used, "the second engine's json_serializer was never called"
+    assert other.get("C1").state == plain.get("C1").state
+    plain.engine.dispose()
+    other.engine.dispose()
