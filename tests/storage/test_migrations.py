@@ -24,7 +24,7 @@ from aftersales.storage.verify import verify
 from tests.support import BUYER, MERCHANT, at, ev, facts
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REVISIONS = ["as_0001", "as_0002", "as_0003", "as_0004"]
+REVISIONS = ["as_0001", "as_0002", "as_0003", "as_0004", "as_0007"]
 
 
 class HostOrder(SQLModel, table=True):
@@ -250,7 +250,6 @@ def test_a_table_prefix_names_every_table(tmp_path):
             "shop1_as_case",
             "shop1_as_divergence",
             "shop1_as_event",
-            "shop1_as_feed",
             "shop1_as_refused",
         ]
     )
@@ -318,3 +317,32 @@ def test_the_host_recipe_runs_both_histories_in_one_transaction(db_url, tmp_path
     assert shared == "host0001" and current(engine) == head()
     _deploy(engine, host)  # both at head: a no-op
     engine.dispose()
+
+
+def test_feed_positions_move_into_the_event_rows_and_back(db_url):
+    """as_0007 moves every feed position into its event row and the downgrade restores the feed
+    table: cursors stay valid both ways; an event not placed yet (PostgreSQL) is placed after."""
+    assert upgrade(db_url) == head()
+    store = CaseStore(db_url)
+    for case_id in ("C1", "C2"):
+        store.open_case(facts(case_id=case_id, order_id=f"O-{case_id}"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    placed = [(i.position, i.case_id, i.event.seq) for i in store.events_since(0)]
+    assert sorted(p for p, _, _ in placed) == [1, 2, 3]
+    store.send("C2", "agree", actor=MERCHANT, at=at(1))  # PostgreSQL: not placed yet
+    store.engine.dispose()
+    downgrade(db_url, "as_0004")
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        feed = conn.execute(
+            sa.text("SELECT position, case_id, seq FROM aftersales_feed ORDER BY id")
+        ).all()
+    engine.dispose()
+    expected_last = (None, "C2", 2) if db_url.startswith("postgresql") else (4, "C2", 2)
+    assert [tuple(r) for r in feed] == [*placed, expected_last]
+    assert upgrade(db_url) == head()
+    store = CaseStore(db_url)
+    items = [(i.position, i.case_id, i.event.seq) for i in store.events_since(0)]
+    assert items == [*placed, (4, "C2", 2)]
+    assert verify(store).ok
+    store.engine.dispose()

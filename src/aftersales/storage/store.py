@@ -1,9 +1,9 @@
 """Durable cases: the facade an order service embeds.
 
-Every accepted command writes the case row, its log rows and feed rows in one transaction, or
-nothing. Inside a caller's ``Session`` the store never commits: the caller commits its own change
-and the case change together. The store reads a clock (injectable) only to refuse a command
-stamped in the future; the workflow never reads one.
+Every accepted command writes the case row and its log rows (each with its feed position) in one
+transaction, or nothing. Inside a caller's ``Session`` the store never commits: the caller
+commits its own change and the case change together. The store reads a clock (injectable) only
+to refuse a command stamped in the future; the workflow never reads one.
 """
 
 from __future__ import annotations

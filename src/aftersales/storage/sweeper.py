@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from ..workflow.case import Case
 from ..workflow.record import EventRecord
-from .repository import CASE_COLUMNS, Loaded, Repository, safe_text
+from .repository import CASE_COLUMNS, Repository, safe_text
 from .statements import Statement
 from .tables import case_table
 
@@ -61,7 +61,8 @@ def sweep(
     batch = []
     for row in map(lambda values: SimpleNamespace(**values), found):
         try:
-            case = Case(repository.record_of(conn, row))
+            loaded = repository.loaded(conn, row)
+            case = loaded.case
             if not case.fire_due_timers(now):
                 _repair(conn, row, case)
                 continue
@@ -70,7 +71,7 @@ def sweep(
         except Exception as exc:  # one case must not stop the others
             _park(conn, row.case_id, exc)
             continue
-        batch.append(Loaded(case, row.version, row.digest))
+        batch.append(loaded)
     repository.append(conn, batch)
     return [event for item in batch for event in item.case.events]
 
