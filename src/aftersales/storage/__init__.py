@@ -2,7 +2,7 @@
 
 from ..extras import require
 
-require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic")
+require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic", "orjson", "msgspec")
 
 from .engine import make_engine
 from .feed import FeedItem

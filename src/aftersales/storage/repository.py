@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from ..workflow.case import Case
 from ..workflow.errors import AftersalesError, Conflict, NotFound, StorageUnavailable
 from ..workflow.graph import machine_graph
-from ..workflow.inputs import CaseFacts, Policy
+from ..workflow.inputs import DEFAULT_POLICY, CaseFacts, Policy
 from ..workflow.record import Actor, CaseRecord, EventRecord
 from ..workflow.replay import replay
 from .codec import event_row, record_from_row
@@ -219,7 +219,7 @@ class Repository:
         self, conn: Connection, row: Any, events: list[EventRecord] | None = None
     ) -> tuple[CaseRecord, bool]:
         facts = facts_of(row)
-        policy = Policy() if row.policy is None else Policy.model_validate(row.policy)
+        policy = DEFAULT_POLICY if row.policy is None else Policy.model_validate(row.policy)
         if row.snapshot is not None and row.snapshot_version == SNAPSHOT_VERSION:
             try:
                 return from_snapshot(row.snapshot, facts, policy), True
@@ -235,7 +235,7 @@ class Repository:
         row = {
             **{name: getattr(record.facts, name) for name in FACT_COLUMNS},
             "policy": None
-            if record.policy == Policy()
+            if record.policy == DEFAULT_POLICY
             else record.policy.model_dump(mode="json", exclude_defaults=True),
             "workflow_version": record.workflow_version,
         }

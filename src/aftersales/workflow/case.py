@@ -19,6 +19,7 @@ from .dispatch import EXECUTORS, Engine
 from .errors import AftersalesError, Conflict, InvalidInput, PermissionDenied
 from .graph import machine_graph
 from .inputs import (
+    DEFAULT_POLICY,
     EVENT_DATA,
     TEXT_FIELDS,
     CaseFacts,
@@ -124,8 +125,10 @@ class Case:
         if not isinstance(facts, CaseFacts):
             facts = parse(CaseFacts, facts)
         check_facts(facts)
-        if not isinstance(policy, Policy):
-            policy = parse(Policy, policy if policy is not None else {})
+        if policy is None:
+            policy = DEFAULT_POLICY
+        elif not isinstance(policy, Policy):
+            policy = parse(Policy, policy)
         _check_command_id(command_id)
         _check_origin(origin)
         if not isinstance(prior_applications, int) or prior_applications < 0:
@@ -147,7 +150,7 @@ class Case:
         )
         CaseRules(Binding(record, Command(facts.opened_at))).on_enter_state(CaseMachine.requested)
         data = facts.model_dump(mode="json")
-        if policy != Policy():
+        if policy != DEFAULT_POLICY:
             data["policy"] = policy.model_dump(mode="json", exclude_defaults=True)
         note: dict[str, Any] = {"workflow_version": version}
         if prior_applications:
