@@ -201,8 +201,9 @@ def test_a_new_snapshot_version_rebuilds_every_case(store, monkeypatch):
         return original(case_id, events)
 
     monkeypatch.setattr("aftersales.storage.repository.rebuilt", counting)
+    deployed = CaseStore(store.engine)  # the new release: nothing cached yet
     for n in range(3):
-        store.send(f"C{n}", "agree", actor=MERCHANT, at=at(1))
+        deployed.send(f"C{n}", "agree", actor=MERCHANT, at=at(1))
     assert rebuilt == ["C0", "C1", "C2"]
     with store.engine.connect() as conn:
         versions = conn.execute(sa.text("SELECT DISTINCT snapshot_version FROM aftersales_case"))

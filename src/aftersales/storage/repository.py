@@ -22,6 +22,7 @@ from ..workflow.graph import machine_graph
 from ..workflow.inputs import DEFAULT_POLICY, CaseFacts, Policy
 from ..workflow.record import Actor, CaseRecord, EventRecord
 from ..workflow.replay import replay
+from .cache import Entry
 from .codec import event_row, record_from_row
 from .snapshot import SNAPSHOT_VERSION, Unreadable, from_snapshot, to_snapshot
 from .statements import Statement
@@ -88,8 +89,9 @@ _UPDATES: dict[tuple[str, ...], Statement] = {}
 
 
 def update_case(columns: tuple[str, ...]) -> Statement:
-    """The UPDATE of a case row at its version, setting ``columns`` (one statement for each
-    set of columns, compiled once)."""
+    """The UPDATE of a case row still at its version and digest head (what the write was
+    decided on: read now, or cached), setting ``columns`` (one statement for each set of
+    columns, compiled once)."""
     found = _UPDATES.get(columns)
     if found is None:
         found = _UPDATES[columns] = Statement(
@@ -97,6 +99,7 @@ def update_case(columns: tuple[str, ...]) -> Statement:
             .where(
                 _case.case_id == sa.bindparam("b_case_id"),
                 _case.version == sa.bindparam("b_version"),
+                _case.digest == sa.bindparam("b_digest"),
             )
             .values({name: sa.bindparam(f"v_{name}", type_=_case[name].type) for name in columns})
         )
@@ -169,6 +172,14 @@ class Repository:
         case = Case(record, lookup=lambda command_id: self.recorded(conn, case_id, command_id))
         stored = row_values(record) if from_snapshot else None
         return Loaded(case, row.version, row.digest, stored)
+
+    def cached(self, conn: Connection, case_id: str, entry: Entry) -> Loaded:
+        """The case of a cache entry, ready for a command (its write checks the row is still
+        at the entry's version and digest head)."""
+        case = Case(
+            entry.record, lookup=lambda command_id: self.recorded(conn, case_id, command_id)
+        )
+        return Loaded(case, entry.version, entry.digest, entry.stored)
 
     def load(self, conn: Connection, case_id: str) -> Loaded:
         """As :meth:`find`; ``not_found`` if there is no such case."""
@@ -265,6 +276,7 @@ class Repository:
                     {
                         "b_case_id": item.case.case_id,
                         "b_version": item.version,
+                        "b_digest": item.digest,
                         **{f"v_{name}": values[name] for name in columns},
                     }
                 )

@@ -8,6 +8,7 @@ to refuse a command stamped in the future; the workflow never reads one.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,9 +23,10 @@ from ..workflow.errors import AftersalesError, Conflict, InvalidInput
 from ..workflow.inputs import CaseFacts, Id, Policy, Strict, check_facts, parse, parse_time
 from ..workflow.liability import Assessment
 from ..workflow.record import Actor, EventRecord
+from .cache import DEFAULT_SIZE, CaseCache, Entry
 from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
-from .repository import Repository, not_found
+from .repository import Repository, not_found, row_values
 from .sweeper import ParkedTimer, parked_timers, sweep, unpark
 from .tables import case_table, metadata, refused_table
 
@@ -53,6 +55,18 @@ class Refusal:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What one command did: its event or refusal, and the case as written."""
+
+    result: EventRecord | AftersalesError
+    entry: Entry
+
+
+class _Recheck(Exception):
+    """A command decided on a cache entry was refused: decide it again on the stored row."""
+
+
 class _CaseId(Strict):
     case_id: Id
 
@@ -63,6 +77,11 @@ class CaseStore:
     ``db`` is a database URL (``sqlite:///cases.db``, ``postgresql://...``), a plain path to a
     SQLite file, or an :class:`Engine`. ``secret`` makes the log's digest chain a keyed MAC.
     A command stamped more than ``max_skew`` after ``clock()`` is refused.
+
+    ``cache_size`` bounds the verified case cache (see :mod:`aftersales.storage.cache`): the
+    cases this store wrote last, at most that many (least recently used out; 0: none), so a
+    command on one skips reading its row; the write still checks the row's version and digest
+    head, and a stale entry only costs a fresh load.
     """
 
     def __init__(
@@ -73,6 +92,7 @@ class CaseStore:
         clock: Callable[[], datetime] = utc_now,
         max_skew: timedelta = timedelta(minutes=5),
         retries: int = 2,
+        cache_size: int = DEFAULT_SIZE,
     ) -> None:
         if isinstance(db, Engine):
             self.engine = db
@@ -88,6 +108,14 @@ class CaseStore:
         self.clock = clock
         self.max_skew = max_skew
         self.retries = retries
+        try:
+            self.cache = CaseCache(cache_size)
+        except ValueError:
+            raise InvalidInput(
+                "cache_size is a count of cases (0: no cache).",
+                "cache_size 须为售后单数量(0 表示不缓存)。",
+                "cache_size",
+            ) from None
 
     def create_schema(self, *, session: Session | None = None) -> None:
         """Create the tables directly and stamp the schema's Alembic head (tests, demos, a first
@@ -120,7 +148,10 @@ class CaseStore:
         check_facts(facts)
         self._check_clock(facts.opened_at, "opened_at")
 
+        written: list[Entry] = []
+
         def attempt(conn: Connection) -> Case:
+            written.clear()
             taken, open_cases, applications = self.repository.line(conn, facts)
             if taken:
                 return self._reopened(conn, facts, policy, command_id, origin)
@@ -138,7 +169,9 @@ class CaseStore:
                 prior_applications=applications,
             )
             if session is None:
-                self.repository.insert(conn, case)  # a duplicate fails the try: retried
+                digest = self.repository.insert(conn, case)  # a duplicate fails the try: retried
+                record = copy.copy(case.record)  # the caller holds the case and may change it
+                written.append(Entry(record, case.version, digest, row_values(record)))
                 return case
             try:
                 with savepoint(conn):  # the caller's transaction goes on
@@ -149,7 +182,9 @@ class CaseStore:
                 return self._reopened(conn, facts, policy, command_id, origin)
             return case
 
-        return self._run(attempt, session, retry=True)
+        case = self._run(attempt, session, retry=True)
+        self._remember(case.case_id, written[0] if written else None, session)
+        return case
 
     def _reopened(
         self,
@@ -203,8 +238,11 @@ class CaseStore:
         if when is not None:
             self._check_clock(when, "at")
 
-        def attempt(conn: Connection) -> EventRecord | AftersalesError:
-            loaded = self.repository.load(conn, case_id)
+        def attempt(conn: Connection, cached: Entry | None = None) -> Sent:
+            if cached is not None:
+                loaded = self.repository.cached(conn, case_id, cached)
+            else:
+                loaded = self.repository.load(conn, case_id)
             if expected_version is not None and loaded.version != expected_version:
                 raise Conflict(
                     f"Case {case_id} is at version {loaded.version}, not {expected_version}.",
@@ -224,15 +262,50 @@ class CaseStore:
                     inferred=inferred,
                 )
             except AftersalesError as err:
+                if cached is not None:
+                    raise _Recheck from err  # decided on the entry: decide again on the row
                 result = err
                 self.repository.refusal(conn, case, event, actor, at, command_id, origin, data, err)
-            self.repository.append(conn, [loaded])
-            return result
+            [digest] = self.repository.append(conn, [loaded])
+            return Sent(result, Entry(case.record, case.version, digest, row_values(case.record)))
 
-        result = self._run(attempt, session, retry=expected_version is None)
-        if isinstance(result, AftersalesError):
-            raise result
-        return result
+        sent = self._cached_send(case_id, attempt, expected_version, session)
+        if sent is None:
+            sent = self._run(attempt, session, retry=expected_version is None)
+        self._remember(case_id, sent.entry, session)
+        if isinstance(sent.result, AftersalesError):
+            raise sent.result
+        return sent.result
+
+    def _cached_send(
+        self,
+        case_id: str,
+        attempt: Callable[[Connection, Entry | None], Sent],
+        expected_version: int | None,
+        session: Session | None,
+    ) -> Sent | None:
+        """The command decided on the case's cache entry, if the store owns the transaction,
+        the case is cached (at ``expected_version``, when given) and the row still is as the
+        entry says; ``None`` otherwise (the entry is then dropped)."""
+        if session is not None:
+            return None
+        entry = self.cache.get(case_id)
+        if entry is None or expected_version not in (None, entry.version):
+            return None
+        try:
+            with transaction(self.engine) as conn:
+                return attempt(conn, entry)
+        except (_Recheck, Conflict):
+            self.cache.drop(case_id)
+            return None
+
+    def _remember(self, case_id: str, entry: Entry | None, session: Session | None) -> None:
+        """After a write: keep the case as written (the store's own transaction committed), or
+        forget it (inside a caller's session, which may yet roll back)."""
+        if session is None and entry is not None:
+            self.cache.put(case_id, entry)
+        else:
+            self.cache.drop(case_id)
 
     def keep_refusal(
         self,
@@ -271,8 +344,12 @@ class CaseStore:
         self._check_clock(when, "now")
         if case_id is not None:
             _check_case_id(case_id)
-        with transaction(self.engine, session) as conn:
-            return sweep(conn, self.repository, when, limit, case_id)
+        touched: set[str] = set()
+        try:
+            with transaction(self.engine, session) as conn:
+                return sweep(conn, self.repository, when, limit, case_id, touched)
+        finally:
+            self.cache.drop(*touched)
 
     def parked_timers(self, *, session: Session | None = None) -> list[ParkedTimer]:
         """Cases whose due timer could not fire, with the error; the sweeper skips them."""

@@ -51,14 +51,22 @@ class ParkedTimer:
 
 
 def sweep(
-    conn: Connection, repository: Repository, now: datetime, limit: int, case_id: str | None
+    conn: Connection,
+    repository: Repository,
+    now: datetime,
+    limit: int,
+    case_id: str | None,
+    touched: set[str] | None = None,
 ) -> list[EventRecord]:
-    """Fire the timers due at ``now`` of at most ``limit`` cases (or of ``case_id``)."""
+    """Fire the timers due at ``now`` of at most ``limit`` cases (or of ``case_id``); the ids
+    of the cases read are added to ``touched``."""
     if case_id is None:
         found = DUE_CASES.rows(conn, {"b_now": now, "b_limit": limit})
     else:
         found = DUE_CASE.rows(conn, {"b_now": now, "b_case_id": case_id})
     batch = []
+    if touched is not None:
+        touched.update(values["case_id"] for values in found)
     for row in map(lambda values: SimpleNamespace(**values), found):
         try:
             loaded = repository.loaded(conn, row)
