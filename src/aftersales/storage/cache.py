@@ -55,6 +55,9 @@ class CaseCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, case_id: object) -> bool:
+        return case_id in self._entries
+
     def get(self, case_id: str) -> Entry | None:
         """The entry of ``case_id`` (its record a copy the caller may change), or ``None``."""
         with self._lock:

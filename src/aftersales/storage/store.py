@@ -233,7 +233,8 @@ class CaseStore:
         the fresh case, when the store owns the transaction. A refused command is kept in the
         refusal log; timers that fell due before it have fired and stand.
         """
-        _check_case_id(case_id)
+        if not (type(case_id) is str and case_id in self.cache):  # a cached id was checked
+            _check_case_id(case_id)
         when = _time_or_none(at)
         if when is not None:
             self._check_clock(when, "at")
@@ -255,7 +256,7 @@ class CaseStore:
                 result = case.send(
                     event,
                     actor=actor,
-                    at=at,
+                    at=at if when is None else when,  # parsed once
                     data=data,
                     command_id=command_id,
                     origin=origin,
