@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -76,19 +75,16 @@ def dumps(value: Any) -> str:
     return json.dumps(value)
 
 
-_LONG_NUMBER: Final = re.compile(r"\d{19,}")
-
-
 def loads(text: str | bytes) -> Any:
     """A column's JSON value (the engine's ``json_deserializer``): ``orjson``, or ``json`` for
-    what ``orjson`` refuses (``NaN`` written by an older release) or would read as a float (an
-    integer beyond 64 bits: any run of 19 digits or more, in a string or not, goes to ``json``)."""
-    if _LONG_NUMBER.search(text if isinstance(text, str) else text.decode()):
-        return json.loads(text)
+    what ``orjson`` refuses (``NaN`` written by an older release) or may read otherwise (it
+    reads an integer beyond 64 bits as a float: a value holding any float is read again with
+    ``json``)."""
     try:
-        return orjson.loads(text)
+        value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
+    return value if _plain(value) else json.loads(text)
 
 
 def iso(value: datetime) -> str:
