@@ -30,11 +30,11 @@ from aftersales.storage.snapshot import from_snapshot
 from aftersales.storage.tables import CaseRow, EventRow
 from aftersales.storage.verify import verify
 from aftersales.workflow.errors import PermissionDenied
-from aftersales.workflow.inputs import EVENT_DATA, Policy, parse
+from aftersales.workflow.inputs import Policy, parse
 from aftersales.workflow.machine import CaseMachine
 from aftersales.workflow.record import Binding, Command, EventRecord
 from aftersales.workflow.rules import CaseRules
-from aftersales.workflow.vocabulary import EVENT_ROLES
+from aftersales.workflow.vocabulary import EVENT_DATA, EVENT_ROLES
 from common import (
     Library,
     Statements,

@@ -119,7 +119,7 @@ def test_the_fixtures(pytester):
             assert message.after_sale_order_id == "WX1"
             assert aftersales_store.count_cases() == 0
             result = reconcile(aftersales_store, message)
-            assert result.action == "divergence"  # a cancel for a case we never opened
+            assert result.action == "unknown"  # a cancel for a case we never opened
 
         def test_each_store_is_fresh(aftersales_store):
             assert aftersales_store.count_cases() == 0

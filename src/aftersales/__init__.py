@@ -3,6 +3,14 @@
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
+from .workflow.advice import (
+    Advice,
+    Alternative,
+    Avoid,
+    advice_at_merchant_turns,
+    advise,
+)
+from .workflow.advice_evidence import EvidenceAdvice
 from .workflow.case import Case, Verdict, open_case
 from .workflow.errors import (
     AftersalesError,
@@ -22,6 +30,7 @@ from .workflow.errors import (
 from .workflow.inputs import CaseFacts, Evidence, Policy
 from .workflow.liability import Assessment
 from .workflow.machine import CaseMachine
+from .workflow.playbook import Situation
 from .workflow.reasons import Reason, catalog
 from .workflow.record import Actor, EventRecord, Timer
 from .workflow.replay import Mismatch, replay
@@ -33,14 +42,18 @@ except PackageNotFoundError:  # pragma: no cover - run from a source tree withou
 
 __all__ = [
     "Actor",
+    "Advice",
     "AftersalesError",
+    "Alternative",
     "Assessment",
+    "Avoid",
     "Case",
     "CaseFacts",
     "CaseMachine",
     "Conflict",
     "EventRecord",
     "Evidence",
+    "EvidenceAdvice",
     "EvidenceRequired",
     "InvalidAmount",
     "InvalidInput",
@@ -53,11 +66,14 @@ __all__ = [
     "PlatformError",
     "Policy",
     "Reason",
+    "Situation",
     "StorageUnavailable",
     "Timer",
     "TransitionNotAllowed",
     "Verdict",
     "__version__",
+    "advice_at_merchant_turns",
+    "advise",
     "catalog",
     "open_case",
     "replay",

@@ -447,7 +447,7 @@ def diagrams_render(
     Example: aftersales diagrams render --out diagrams
     """
     with handled():
-        from .diagrams.render import render_all
+        from .diagrams.training import render_all
 
         written = render_all(out_dir)
     out.print(f"{len(written)} files written to {safe(out_dir)}/")

@@ -115,7 +115,7 @@ def run_demo(db: str, console: Console, diagrams: Path | None = None) -> list[Ou
         f"\nverified {checked.checked} stored cases: {len(checked.divergences)} divergences"
     )
     if diagrams is not None:
-        from .diagrams.render import render_all
+        from .diagrams.training import render_all
 
         written = render_all(diagrams)
         console.print(f"rendered {len(written)} diagram files into {diagrams}/")

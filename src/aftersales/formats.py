@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from .histories import Summary
 from .metrics import Metrics
 from .workflow.errors import ERROR_CLASSES
-from .workflow.inputs import EVENT_DATA, CaseFacts, Policy, Strict
-from .workflow.vocabulary import EVENT_ROLES, STATE_LABELS, Origin
+from .workflow.inputs import CaseFacts, Policy, Strict
+from .workflow.vocabulary import EVENT_DATA, EVENT_ROLES, STATE_LABELS, Origin
 
 __all__ = [
     "DbCurrentOutput",

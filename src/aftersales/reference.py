@@ -17,11 +17,12 @@ from pydantic import BaseModel
 
 from .workflow.errors import ERROR_CLASSES
 from .workflow.graph import Edge, machine_graph
-from .workflow.inputs import EVENT_DATA, Policy
+from .workflow.inputs import Policy
 from .workflow.liability import RULES
 from .workflow.reasons import catalog
 from .workflow.vocabulary import (
     CASE_TYPE_LABELS,
+    EVENT_DATA,
     EVENT_LABELS,
     EVENT_ROLES,
     GUARD_LABELS,

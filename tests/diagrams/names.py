@@ -8,12 +8,13 @@ import re
 from functools import cache
 from typing import get_args
 
+from aftersales.diagrams.labels import NEGOTIATION_TYPE_LABELS
 from aftersales.workflow import errors
 from aftersales.workflow.graph import machine_graph
 from aftersales.workflow.inputs import EvidenceKind
 from aftersales.workflow.liability import RULES
 from aftersales.workflow.reasons import catalog
-from aftersales.workflow.vocabulary import NEGOTIATION_TYPE_LABELS, TIMER_KINDS
+from aftersales.workflow.vocabulary import TIMER_KINDS
 
 SMALL_ID = re.compile(r'<FONT POINT-SIZE="9" COLOR="#757575">\w+</FONT>')
 """A state id standing small beside its label: the one code name a picture may show."""

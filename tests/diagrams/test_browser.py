@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from aftersales.diagrams.page import ROLES
-from aftersales.diagrams.quiz import questions
-from aftersales.diagrams.texts import PAGE
+from aftersales.diagrams.training.page import ROLES
+from aftersales.diagrams.training.quiz import questions
+from aftersales.diagrams.training.texts import PAGE
 from aftersales.scenarios import SCENARIOS
 from aftersales.workflow.liability import RULES
 

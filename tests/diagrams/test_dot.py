@@ -9,24 +9,21 @@ from pathlib import Path
 
 import pytest
 
+from aftersales.diagrams.labels import LEGEND_LABELS, RISK_LABELS
 from aftersales.diagrams.model import BOOKKEEPING, draw_model, steps
 from aftersales.diagrams.overview import overview_diagram
-from aftersales.diagrams.page import scenario_diagram, training_diagrams
 from aftersales.diagrams.render import actor_diagram, case_diagram, machine_diagram, write
 from aftersales.diagrams.styles import EDGE_STYLES, key_colour
+from aftersales.diagrams.training.page import scenario_diagram, training_diagrams
 from aftersales.histories import MemoryTarget, replay_file
 from aftersales.scenarios import SCENARIOS
 from aftersales.workflow.graph import machine_graph
-from aftersales.workflow.vocabulary import (
-    EVENT_ROLES,
-    LEGEND_LABELS,
-    RISK_LABELS,
-    STATE_PHASES,
-    Role,
-)
+from aftersales.workflow.vocabulary import EVENT_ROLES, STATES, Role
 
 from .dot import edges, legend_colours, moves, nodes, ported, texts, without_legend
 from .names import SMALL_ID, found_in
+
+PHASE_OF = {state: info.phase for state, info in STATES.items()}
 
 REPO = Path(__file__).resolve().parents[2]
 RED, GREEN = EDGE_STYLES["risk"]["color"], EDGE_STYLES["recommended"]["color"]
@@ -45,7 +42,7 @@ def folded(role: str | None = None) -> dict[str, tuple[str, ...]]:
 def test_overview_shows_every_state_in_its_phase():
     source = overview_diagram("en").source
     drawn = nodes(source)
-    for state, phase in STATE_PHASES.items():
+    for state, phase in PHASE_OF.items():
         holder = state if phase == "outcome" else f"phase_{phase}"
         assert f">{state}</FONT>" in drawn[holder], (state, holder)
 
@@ -54,11 +51,11 @@ def test_overview_arrows_leave_a_phase_for_another():
     source = overview_diagram("zh").source
     crossing = {
         (
-            f"phase_{STATE_PHASES[e.source]}",
-            e.target if STATE_PHASES[e.target] == "outcome" else f"phase_{STATE_PHASES[e.target]}",
+            f"phase_{PHASE_OF[e.source]}",
+            e.target if PHASE_OF[e.target] == "outcome" else f"phase_{PHASE_OF[e.target]}",
         )
         for e in CURRENT
-        if STATE_PHASES[e.source] != STATE_PHASES[e.target] and e.event not in folded()
+        if PHASE_OF[e.source] != PHASE_OF[e.target] and e.event not in folded()
     }
     drawn = {(tail, head) for tail, head, _ in edges(source) if tail.startswith("phase_")}
     assert drawn == crossing

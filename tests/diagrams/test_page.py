@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from aftersales.diagrams.cards import click_path
-from aftersales.diagrams.page import page_html, training_diagrams
-from aftersales.diagrams.quiz import questions
+from aftersales.diagrams.training.cards import click_path
+from aftersales.diagrams.training.page import page_html, training_diagrams
+from aftersales.diagrams.training.quiz import questions
 from aftersales.scenarios import SCENARIOS
 from aftersales.workflow.case import Case
 from aftersales.workflow.liability import RULES

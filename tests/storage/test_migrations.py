@@ -320,6 +320,18 @@ def test_the_host_recipe_runs_both_histories_in_one_transaction(db_url, tmp_path
     engine.dispose()
 
 
+def test_a_v1_database_beside_a_host_revision_gives_up_only_its_own(tmp_path):
+    url = v1_database(tmp_path)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO alembic_version VALUES ('0001')"))  # the host's
+    assert upgrade(url) == head()
+    with engine.connect() as conn:
+        shared = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
+        assert list(shared) == ["0001"]
+    engine.dispose()
+
+
 def test_feed_positions_move_into_the_event_rows_and_back(db_url):
     """as_0007 moves every feed position into its event row and the downgrade restores the feed
     table: cursors stay valid both ways; an event not placed yet (PostgreSQL) is placed after."""

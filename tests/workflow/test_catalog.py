@@ -8,9 +8,10 @@ import pytest
 
 from aftersales import catalog
 from aftersales.workflow.graph import machine_graph
-from aftersales.workflow.inputs import EVENT_DATA, CaseType, NegotiationType
+from aftersales.workflow.inputs import CaseType, NegotiationType
 from aftersales.workflow.liability import RULES
 from aftersales.workflow.vocabulary import (
+    EVENT_DATA,
     EVENT_LABELS,
     EVENT_ROLES,
     NEXT_ACTOR,

@@ -14,16 +14,13 @@ from functools import cache
 from ..workflow.graph import Edge, machine_graph
 from ..workflow.liability import FOLLOWS_NEGOTIATION
 from ..workflow.record import EventRecord
-from ..workflow.vocabulary import EVENT_ROLES, NEXT_ACTOR, STATE_PHASES, STATE_TIMERS
+from ..workflow.vocabulary import EVENT_ROLES, EVIDENCE_TIMER, NEXT_ACTOR, STATE_TIMERS, STATES
 
 Step = tuple[str, str, str | None]
 """One step of a path: (source, target, event); eventless steps have event ``None``."""
 
 BOOKKEEPING = frozenset({"set_deadline"})
 """Events no one is trained for: the platform moving a deadline."""
-
-EVIDENCE_TIMER = "merchant_evidence"
-"""The one timer a state does not start on entry: a demand for evidence starts it."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +153,7 @@ def draw_model() -> DrawModel:
             final=state in graph.final,
             transient=NEXT_ACTOR[state] is None and state not in graph.final,
             timer=STATE_TIMERS.get(state),
-            phase=STATE_PHASES[state],
+            phase=STATES[state].phase,
         )
         for state in graph.states
     )

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import graphviz
 
-from ..workflow.vocabulary import PHASE_LABELS, PICTURE_LABELS
 from . import words
+from .draw import draw_node, risk_line
+from .labels import PHASE_LABELS, PICTURE_LABELS
 from .model import Arrow, DrawModel, Fold, Node, draw_model
-from .render import draw_node, risk_line
 from .styles import EDGE_STYLES, SMALL, Canvas, html, node_style
 from .words import Lang, text
 

@@ -12,7 +12,7 @@ from html import escape
 
 import graphviz
 
-from ..workflow.vocabulary import LEGEND_LABELS, PICTURE_LABELS
+from .labels import LEGEND_LABELS, PICTURE_LABELS
 from .words import Lang, text
 
 FONT = "Noto Sans CJK SC"

@@ -1,6 +1,6 @@
-"""The trainee's words for the machine's names, all looked up in the one label table
-(:mod:`aftersales.workflow.vocabulary`) and the reason catalog. Nothing here invents a label: it
-only picks the language and joins phrases."""
+"""The trainee's words for the machine's names, all looked up in the label tables (the
+workflow's rows in :mod:`aftersales.workflow.vocabulary`, the rest in :mod:`.labels`) and the
+reason catalog. Nothing here invents a label: it only picks the language and joins phrases."""
 
 from __future__ import annotations
 
@@ -10,17 +10,19 @@ from typing import Literal
 
 from ..workflow.inputs import Policy
 from ..workflow.vocabulary import (
-    DURATION_UNITS,
     EVENT_LABELS,
-    EVIDENCE_GROUP_LABELS,
     EVIDENCE_LABELS,
-    FALLBACK_LABEL,
     GUARD_LABELS,
-    LEGEND_LABELS,
     ROLE_LABELS,
     STATE_LABELS,
-    TIMER_LABELS,
     Label,
+)
+from .labels import (
+    DURATION_UNITS,
+    EVIDENCE_GROUP_LABELS,
+    FALLBACK_LABEL,
+    LEGEND_LABELS,
+    TIMER_LABELS,
 )
 
 Lang = Literal["zh", "en"]

@@ -64,3 +64,19 @@ SCENARIOS: tuple[Scenario, ...] = (
 def history(name: str) -> Traversable:
     """A shipped history file by name."""
     return resources.files(__package__).joinpath(name)
+
+
+SITUATIONS: dict[str, dict[str, object]] = {
+    "virtual_served_invite_cancel.jsonl": {"served": "full"},
+    "virtual_partial_refund.jsonl": {"served": "partial"},
+    "virtual_direct_rejection.jsonl": {"served": "full"},
+    "fresh_quality_evidence_refund.jsonl": {"buyer_evidence": "confirmed"},
+    "plants_partial_damage_refund.jsonl": {"buyer_evidence": "partly"},
+    "custom_defensible_rejection.jsonl": {},
+    "fresh_direct_rejection.jsonl": {},
+    "agreed_cancel_accept.jsonl": {"agreed_offline": True, "compensated": True},
+    "agreed_cancel_rejection_with_proof.jsonl": {"agreed_offline": True},
+    "agreed_cancel_direct_rejection.jsonl": {"agreed_offline": True},
+}
+"""What the merchant knew in each seed history: the situation the advisor
+(``aftersales.advise``, spec section 13) is given at the merchant's turns."""

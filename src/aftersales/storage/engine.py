@@ -121,7 +121,7 @@ def translated(exc: BaseException) -> AftersalesError:
         return InvalidInput(
             f"The database refused a value: {text}.", f"数据库拒绝了一个值:{text}。", None
         )
-    missing = "no such table" in text or state == "42P01"
+    missing = "no such table" in text or state in ("42P01", "3F000")  # no table; no schema
     hint = " (run `aftersales db upgrade`)" if missing else ""
     return StorageUnavailable(
         f"The database failed: {text}{hint}.", f"数据库出错:{text}{hint}。", "db"

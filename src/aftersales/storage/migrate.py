@@ -5,6 +5,11 @@ version table, ``aftersales_alembic_version`` (with the table prefix), so an ord
 Alembic history and ours never meet: ``aftersales db upgrade`` on a database that has the
 host's migrations touches neither the host's tables nor its ``alembic_version``.
 
+Release 0.1 kept its revisions (``0001``-``0003``) in the shared ``alembic_version``; they are
+adopted only when the package's own tables are there in that revision's shape, so a host's own
+``0001`` is never taken for ours, and only our own version table is ever written. A host's
+autogenerate leaves our tables alone with :mod:`aftersales.storage.autogenerate`'s filters.
+
 To run both in one deployment step, run the host's upgrade and then :func:`upgrade` on one
 connection inside one transaction (``docs/concepts/embedding.md``). Not from inside the host's
 ``env.py``: Alembic keeps one environment per process, and a nested one tears down the host's.
@@ -21,15 +26,20 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection, Engine
 
+from ..workflow.errors import InvalidInput
 from .engine import make_engine, translate
-from .tables import PREFIX, SCHEMA
+from .settings import check_backend
+from .tables import PREFIX, SCHEMA, name
 
 VERSION_TABLE: Final = f"{PREFIX}alembic_version"
 BRANCH: Final = "aftersales"
 LEGACY_REVISIONS: Final = {"0001": "as_0001", "0002": "as_0002", "0003": "as_0003"}
-"""Revisions of releases that kept their version in the shared ``alembic_version`` table."""
+"""Revisions of release 0.1, which kept its version in the shared ``alembic_version`` table."""
+LEGACY_TABLES: Final = ("case", "event", "feed", "refused", "timer")
+"""The tables every 0.1 revision has (``timer`` is gone since ``as_0004``)."""
 
 
 def alembic_config(connection: Connection | None = None, url: str = "") -> Config:
@@ -53,6 +63,7 @@ def _on(db: str | Engine | Connection) -> tuple[Engine | None, Connection | None
     if isinstance(db, Connection):
         return None, db
     engine = db if isinstance(db, Engine) else make_engine(db)
+    check_backend(engine.dialect.name)
     return engine, None
 
 
@@ -67,15 +78,27 @@ def _run(db: str | Engine | Connection, action: str, revision: str | None = None
 
 
 def _act(conn: Connection, action: str, revision: str | None) -> str:
+    if action in ("upgrade", "stamp"):
+        ensure_schema(conn)
     adopt_legacy_version(conn)
     config = alembic_config(conn)
-    if action == "upgrade":
-        command.upgrade(config, revision or "head")
-    elif action == "downgrade":
-        command.downgrade(config, revision or "-1")
-    elif action == "stamp":
-        command.stamp(config, revision or "head")
+    try:
+        if action == "upgrade":
+            command.upgrade(config, revision or "head")
+        elif action == "downgrade":
+            command.downgrade(config, revision or "-1")
+        elif action == "stamp":
+            command.stamp(config, revision or "head")
+    except CommandError as exc:
+        raise InvalidInput(
+            f"Cannot {action} to {revision!r}: {exc}.",
+            f"无法{_ZH[action]}到 {revision!r}:{exc}。",
+            "revision",
+        ) from exc
     return current(conn) or ""
+
+
+_ZH: Final = {"upgrade": "升级", "downgrade": "降级", "stamp": "标记"}
 
 
 def upgrade(db: str | Engine | Connection, revision: str = "head") -> str:
@@ -117,21 +140,40 @@ def _current(conn: Connection) -> str | None:
     return found
 
 
+def _legacy_shape(conn: Connection) -> str | None:
+    """The 0.1 revision the package's own tables show (``None``: they are not 0.1's)."""
+    inspector = sa.inspect(conn)
+    found = set(inspector.get_table_names(schema=SCHEMA))
+    if not {name(table) for table in LEGACY_TABLES} <= found:
+        return None  # as_0004 dropped the timer table: only a 0.1 schema has all five
+    if name("divergence") not in found:
+        return "0001"
+    feed = {column["name"] for column in inspector.get_columns(name("feed"), schema=SCHEMA)}
+    return "0003" if "id" in feed else "0002"
+
+
 def _legacy(conn: Connection) -> str | None:
-    if not sa.inspect(conn).has_table("alembic_version", schema=SCHEMA):
+    """The revision 0.1 recorded in the shared ``alembic_version``, if the package's tables are
+    there in that revision's shape: a host's own ``0001`` beside no such tables is the host's."""
+    shape = _legacy_shape(conn)
+    if shape is None or not sa.inspect(conn).has_table("alembic_version", schema=SCHEMA):
         return None
     shared = sa.table("alembic_version", sa.column("version_num"), schema=SCHEMA)
-    for (revision,) in conn.execute(sa.select(shared.c.version_num)):
-        if revision in LEGACY_REVISIONS:
-            return LEGACY_REVISIONS[revision]
-    return None
+    found = conn.execute(sa.select(shared.c.version_num).where(shared.c.version_num == shape))
+    return LEGACY_REVISIONS[shape] if found.first() is not None else None
 
 
 def upgrade_sql(
     start: str | None = None, revision: str = "head", dialect: str = "postgresql"
 ) -> str:
-    """The SQL an upgrade from ``start`` to ``revision`` would run, for a DBA to review."""
+    """The SQL an upgrade from ``start`` to ``revision`` would run, for a DBA to review (first
+    the schema's creation, when ``AFTERSALES_DB_SCHEMA`` names one)."""
+    check_backend(dialect)
     out = StringIO()
+    if SCHEMA is not None and start is None:
+        create = sa.schema.CreateSchema(SCHEMA, if_not_exists=True)
+        compiler = sa.make_url(f"{dialect}://").get_dialect()()
+        out.write(f"{create.compile(dialect=compiler)};\n\n")
     config = alembic_config(url=f"{dialect}://")
     config.output_buffer = out
     command.upgrade(config, f"{start}:{revision}" if start else revision, sql=True)
@@ -139,17 +181,14 @@ def upgrade_sql(
 
 
 def adopt_legacy_version(conn: Connection) -> None:
-    """Releases before contract v2 kept their revision in the shared ``alembic_version`` table:
-    move it into the package's own table (and drop the shared one if that emptied it)."""
-    inspector = sa.inspect(conn)
-    if inspector.has_table(VERSION_TABLE, schema=SCHEMA) or not inspector.has_table(
-        "alembic_version", schema=SCHEMA
-    ):
+    """Release 0.1 kept its revision in the shared ``alembic_version`` table: move it into the
+    package's own table. Only when the package's own tables are there in the shape of that
+    revision; only that one row is deleted, and the shared table itself is left alone (it may
+    be the host's)."""
+    if sa.inspect(conn).has_table(VERSION_TABLE, schema=SCHEMA):
         return
-    shared = sa.table("alembic_version", sa.column("version_num"), schema=SCHEMA)
-    found = [row[0] for row in conn.execute(sa.select(shared.c.version_num))]
-    ours = [rev for rev in found if rev in LEGACY_REVISIONS]
-    if not ours:
+    revision = _legacy(conn)
+    if revision is None:
         return
     version = sa.Table(
         VERSION_TABLE,
@@ -158,11 +197,14 @@ def adopt_legacy_version(conn: Connection) -> None:
         schema=SCHEMA,
     )
     version.create(conn)
-    conn.execute(version.insert().values(version_num=LEGACY_REVISIONS[ours[0]]))
-    conn.execute(shared.delete().where(shared.c.version_num.in_(ours)))
-    if len(found) == len(ours):
-        conn.execute(sa.text(f"DROP TABLE {_qualified('alembic_version')}"))
+    conn.execute(version.insert().values(version_num=revision))
+    shared = sa.table("alembic_version", sa.column("version_num"), schema=SCHEMA)
+    old = next(key for key, value in LEGACY_REVISIONS.items() if value == revision)
+    conn.execute(shared.delete().where(shared.c.version_num == old))
 
 
-def _qualified(table: str) -> str:
-    return f"{SCHEMA}.{table}" if SCHEMA else table
+def ensure_schema(conn: Connection) -> None:
+    """Create ``AFTERSALES_DB_SCHEMA`` if it is missing (PostgreSQL); SQLite has no schemas."""
+    check_backend(conn.dialect.name)
+    if SCHEMA is not None:
+        conn.execute(sa.schema.CreateSchema(SCHEMA, if_not_exists=True))

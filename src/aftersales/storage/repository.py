@@ -313,26 +313,31 @@ class Repository:
         origin: object,
         data: object,
         err: AftersalesError,
-    ) -> None:
+    ) -> dict[str, Any]:
         """Keep a refused command: who tried what, when, and why (bounded and cleaned, since
-        a refused command's input is untrusted)."""
+        a refused command's input is untrusted); the row as written, with its ``id``."""
         role, actor_id = _actor_parts(actor)
-        conn.execute(
-            refused_table.insert(),
-            {
-                "case_id": case.case_id,
-                "event": safe_text(event, 64),
-                "actor_role": role,
-                "actor_id": actor_id,
-                "at": at if isinstance(at, datetime) and at.tzinfo is not None else None,
-                "code": err.code,
-                "field": safe_text(err.field, 128) if err.field else None,
-                "state": case.state,
-                "command_id": safe_text(command_id, 128) if command_id is not None else None,
-                "origin": origin if origin in ("local", "platform") else "local",
-                "data": _as_object(safe_json(data)),
-            },
-        )
+        row = {
+            "case_id": case.case_id,
+            "event": safe_text(event, 64),
+            "actor_role": role,
+            "actor_id": actor_id,
+            "at": at if isinstance(at, datetime) and at.tzinfo is not None else None,
+            "code": err.code,
+            "field": safe_text(err.field, 128) if err.field else None,
+            "state": case.state,
+            "command_id": safe_text(command_id, 128) if command_id is not None else None,
+            "origin": origin if origin in ("local", "platform") else "local",
+            "data": _as_object(safe_json(data)),
+        }
+        return {"id": insert_refusal(conn, row), **row}
+
+
+def insert_refusal(conn: Connection, row: dict[str, Any]) -> int:
+    """Write one refused-command row; its id."""
+    key = conn.execute(refused_table.insert(), row).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def facts_of(row: Any) -> CaseFacts:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -26,7 +26,8 @@ from ..workflow.record import Actor, EventRecord
 from .cache import DEFAULT_SIZE, CaseCache, Entry
 from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
-from .repository import Repository, not_found, row_values
+from .repository import Repository, insert_refusal, not_found, row_values
+from .settings import check_backend
 from .sweeper import ParkedTimer, parked_timers, sweep, unpark
 from .tables import case_table, metadata, refused_table
 
@@ -76,7 +77,8 @@ class CaseStore:
 
     ``db`` is a database URL (``sqlite:///cases.db``, ``postgresql://...``), a plain path to a
     SQLite file, or an :class:`Engine`. ``secret`` makes the log's digest chain a keyed MAC.
-    A command stamped more than ``max_skew`` after ``clock()`` is refused.
+    A command stamped more than ``max_skew`` after ``clock()`` is refused; ``clock`` must
+    return timezone-aware datetimes (it is called once here to check).
 
     ``cache_size`` bounds the verified case cache (see :mod:`aftersales.storage.cache`): the
     cases this store wrote last, at most that many (least recently used out; 0: none), so a
@@ -104,8 +106,9 @@ class CaseStore:
                 "需要提供数据库地址、文件路径或 Engine。",
                 "db",
             )
+        check_backend(self.engine.dialect.name)
         self.repository = Repository(secret)
-        self.clock = clock
+        self.clock = _checked(clock)
         self.max_skew = max_skew
         self.retries = retries
         try:
@@ -120,9 +123,10 @@ class CaseStore:
     def create_schema(self, *, session: Session | None = None) -> None:
         """Create the tables directly and stamp the schema's Alembic head (tests, demos, a first
         install); ``aftersales db upgrade`` then has nothing to do."""
-        from .migrate import stamp_head
+        from .migrate import ensure_schema, stamp_head
 
         with transaction(self.engine, session) as conn:
+            ensure_schema(conn)
             metadata.create_all(conn)
             stamp_head(conn)
 
@@ -231,7 +235,9 @@ class CaseStore:
         ``expected_version`` (the number of events the caller saw) makes the command fail with
         ``conflict`` if another writer got there first. Without it, a lost race is retried on
         the fresh case, when the store owns the transaction. A refused command is kept in the
-        refusal log; timers that fell due before it have fired and stand.
+        refusal log; timers that fell due before it have fired and stand. Inside your
+        ``session`` both are written in your transaction: if you roll it back, call
+        :meth:`keep_refusal_of` with the error to keep the refusal all the same.
         """
         if not (type(case_id) is str and case_id in self.cache):  # a cached id was checked
             _check_case_id(case_id)
@@ -266,7 +272,10 @@ class CaseStore:
                 if cached is not None:
                     raise _Recheck from err  # decided on the entry: decide again on the row
                 result = err
-                self.repository.refusal(conn, case, event, actor, at, command_id, origin, data, err)
+                row = self.repository.refusal(
+                    conn, case, event, actor, at, command_id, origin, data, err
+                )
+                err.refusal = _refusal(row)
             [digest] = self.repository.append(conn, [loaded])
             return Sent(result, Entry(case.record, case.version, digest, row_values(case.record)))
 
@@ -326,6 +335,33 @@ class CaseStore:
         with transaction(self.engine, session) as conn:
             case = self.repository.load(conn, case_id).case
             self.repository.refusal(conn, case, event, actor, at, None, origin, data, error)
+
+    def keep_refusal_of(self, error: AftersalesError, *, session: Session | None = None) -> bool:
+        """Keep the refusal ``error`` carries (a command :meth:`send` refused inside your
+        transaction, which you then rolled back) in the refused-command log; whether it was
+        written now (``False``: it is kept already, as when your transaction committed).
+
+        Call it once your transaction is over: on SQLite your open transaction holds the write
+        lock this call needs.
+        """
+        refusal = error.refusal
+        if not isinstance(refusal, Refusal):
+            raise InvalidInput(
+                "This error carries no refusal: only a command CaseStore.send refused can be "
+                "kept with keep_refusal_of.",
+                "该错误不含被拒指令:只有 CaseStore.send 拒绝的指令可以用 keep_refusal_of 保存。",
+                "error",
+            )
+        row = _row(refusal)
+        with transaction(self.engine, session) as conn:
+            kept = conn.execute(sa.select(refused_table).where(refused_table.c.id == refusal.id))
+            found = kept.mappings().first()
+            # SQLite gives a rolled-back row's id again: the id alone does not say it is ours.
+            if found is not None and {k: found[k] for k in row} == row:
+                return False
+            new_id = insert_refusal(conn, row)
+        error.refusal = replace(refusal, id=new_id)
+        return True
 
     def fire_due_timers(
         self,
@@ -463,22 +499,7 @@ class CaseStore:
         if case_id is not None:
             query = query.where(refused_table.c.case_id == case_id)
         with transaction(self.engine, session) as conn:
-            return [
-                Refusal(
-                    id=row.id,
-                    case_id=row.case_id,
-                    event=row.event,
-                    actor=Actor(row.actor_role, row.actor_id),
-                    at=row.at,
-                    code=row.code,
-                    field=row.field,
-                    state=row.state,
-                    command_id=row.command_id,
-                    origin=row.origin,
-                    data=dict(row.data),
-                )
-                for row in conn.execute(query)
-            ]
+            return [_refusal(row) for row in conn.execute(query).mappings()]
 
     # -- internals -------------------------------------------------------------------------
     def _check_clock(self, when: datetime, field: str) -> None:
@@ -502,6 +523,55 @@ class CaseStore:
                 if left == 0:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _checked(clock: Callable[[], datetime]) -> Callable[[], datetime]:
+    """``clock``, once it has given a timezone-aware datetime (``datetime.now`` gives a naive
+    one, which cannot be compared with a command's time)."""
+    now = clock()
+    if not isinstance(now, datetime) or now.utcoffset() is None:
+        raise InvalidInput(
+            f"The store's clock must return a timezone-aware datetime (datetime.now(UTC), not "
+            f"datetime.now); it returned {now!r}.",
+            f"存储时钟必须返回带时区的 datetime(用 datetime.now(UTC),而非 datetime.now);"
+            f"它返回了 {now!r}。",
+            "clock",
+        )
+    return clock
+
+
+def _refusal(row: Mapping[Any, Any]) -> Refusal:
+    """A refused-command row as a :class:`Refusal`."""
+    return Refusal(
+        id=row["id"],
+        case_id=row["case_id"],
+        event=row["event"],
+        actor=Actor(row["actor_role"], row["actor_id"]),
+        at=row["at"],
+        code=row["code"],
+        field=row["field"],
+        state=row["state"],
+        command_id=row["command_id"],
+        origin=row["origin"],
+        data=dict(row["data"]),
+    )
+
+
+def _row(refusal: Refusal) -> dict[str, Any]:
+    """The refused-command row of a :class:`Refusal`, without its id."""
+    return {
+        "case_id": refusal.case_id,
+        "event": refusal.event,
+        "actor_role": refusal.actor.role,
+        "actor_id": refusal.actor.id,
+        "at": refusal.at,
+        "code": refusal.code,
+        "field": refusal.field,
+        "state": refusal.state,
+        "command_id": refusal.command_id,
+        "origin": refusal.origin,
+        "data": refusal.data,
+    }
 
 
 def _check_case_id(case_id: object) -> None:

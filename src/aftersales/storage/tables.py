@@ -3,7 +3,8 @@
 Nothing is added to ``SQLModel.metadata``: the host application's ``create_all`` never creates
 these tables and ``CaseStore.create_schema`` never creates the host's. Table names start with
 ``AFTERSALES_TABLE_PREFIX`` (default ``aftersales_``) and, on PostgreSQL, live in the schema
-``AFTERSALES_DB_SCHEMA`` when set; both are read once, when this module is imported.
+``AFTERSALES_DB_SCHEMA`` when set; both are read once, when this module is imported, and
+checked (:mod:`aftersales.storage.settings`).
 
 - ``case``: one row per case: its facts, where it stands, its running timer (``due_at``, the
   durable timer the sweeper claims) and a versioned snapshot of what the rules need. Updated
@@ -21,9 +22,8 @@ Which query needs each index is said beside it.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -31,8 +31,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-PREFIX: Final = os.environ.get("AFTERSALES_TABLE_PREFIX", "aftersales_")
-SCHEMA: Final = os.environ.get("AFTERSALES_DB_SCHEMA") or None
+from .settings import PREFIX as PREFIX
+from .settings import SCHEMA as SCHEMA
 
 
 def name(table: str) -> str:

@@ -5,7 +5,14 @@ The library makes no network call: it reads what WeChat sends (:func:`parse_noti
 :func:`sync_complaint`), and builds what a merchant command sends (:func:`act`, with the caller's
 gateway). WeChat's names (``USER_CANCELD``, ``update_reason_type``) live here and never become
 ours.
+
+With the ``wechat`` extra, the wire too: :class:`Intake` checks and decrypts WeChat's pushes
+(refusing anything else with :class:`PushRejected`) and :class:`HttpGateway` is a gateway over
+HTTP. They load on first use, so the ``db`` extra alone still imports this package.
 """
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ..extras import require
 
@@ -18,6 +25,21 @@ from .messages import AfterSaleOrder, ComplaintOrder, Notification, parse_notifi
 from .status import STATUSES, is_known, states_for_status, status_for
 from .sync import SyncResult, reconcile, sync, sync_complaint
 
+if TYPE_CHECKING:
+    from .gateway import HttpGateway
+    from .intake import Intake, PushRejected
+
+_WIRE = {"HttpGateway": "gateway", "Intake": "intake", "PushRejected": "intake"}
+
+
+def __getattr__(name: str) -> Any:
+    """The parts of the ``wechat`` extra, imported when first named."""
+    if name in _WIRE:
+        module = importlib.import_module(f"{__name__}.{_WIRE[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "API",
     "STATUSES",
@@ -25,7 +47,10 @@ __all__ = [
     "ComplaintOrder",
     "Divergence",
     "Gateway",
+    "HttpGateway",
+    "Intake",
     "Notification",
+    "PushRejected",
     "ShopConfig",
     "SyncResult",
     "act",

@@ -15,7 +15,6 @@ from typing import Any, Final
 from ..workflow.case import Case
 from ..workflow.errors import EvidenceRequired, InvalidInput, InvalidReason
 from ..workflow.inputs import (
-    EVENT_DATA,
     Evidence,
     EvidenceData,
     NegotiateData,
@@ -24,6 +23,7 @@ from ..workflow.inputs import (
     parse,
 )
 from ..workflow.reasons import catalog
+from ..workflow.vocabulary import EVENT_DATA
 from .codes import NEGOTIATION_TYPE_CODES, TYPE_CODES
 
 API: Final = "https://api.weixin.qq.com/channels/ec/aftersale/"

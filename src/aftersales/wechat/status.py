@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from ..workflow.vocabulary import MERCHANT_TURN
+
 STATUSES: Final[dict[str, tuple[str, ...]]] = {
-    "MERCHANT_PROCESSING": ("requested", "buyer_declined", "buyer_timed_out", "evidence_supplied"),
+    "MERCHANT_PROCESSING": MERCHANT_TURN,
     "USER_WAIT_CONFIRM_UPDATE": ("negotiating",),
     "WAIT_PACKAGE_INTERCEPT": ("intercepting",),
     "MERCHANT_REJECT_REFUND": ("rejected",),
@@ -35,7 +37,8 @@ STATUSES: Final[dict[str, tuple[str, ...]]] = {
 """Each WeChat status and the states of ours it can mean. ``USER_WAIT_HANDLE_MERCHANT_AFTER_SALE``
 (an after-sale the merchant opened for the buyer) is not modelled: meeting it is a divergence.
 ``buyer_accepted`` (transient) and ``platform_intervention`` (a dispute order of its own) have no
-after-sale status."""
+after-sale status. Where several statuses can mean one state, the first listed is the one a case
+in that state shows, unless its case type decides (see :func:`status_for`)."""
 
 NOT_MODELLED: Final = frozenset({"USER_WAIT_HANDLE_MERCHANT_AFTER_SALE"})
 
@@ -45,20 +48,11 @@ _REJECTED: Final = {
     "exchange": "MERCHANT_REJECT_EXCHANGE",
 }
 _SUCCESS: Final = {"refund": "MERCHANT_REFUND_SUCCESS", "return_refund": "MERCHANT_RETURN_SUCCESS"}
-_STATUS_OF: Final = {
-    "negotiating": "USER_WAIT_CONFIRM_UPDATE",
-    "intercepting": "WAIT_PACKAGE_INTERCEPT",
-    "awaiting_return": "USER_WAIT_RETURN",
-    "return_lapsed": "RETURN_CLOSED",
-    "awaiting_receipt": "MERCHANT_WAIT_RECEIPT",
-    "refunding": "PLATFORM_REFUNDING",
-    "refund_failed": "PLATFORM_REFUND_FAIL",
-    "exchange_shipped": "USER_WAIT_RECEIPT",
-    "exchanged": "MERCHANT_EXCHANGE_SUCCESS",
-    "cancelled": "USER_CANCELD",
-    "closed": "MERCHANT_FAIL",
+_SHOWN: Final = {
+    state: next(status for status, states in STATUSES.items() if state in states)
+    for state in dict.fromkeys(state for states in STATUSES.values() for state in states)
 }
-"""The status a case in one of these states shows; the other states are decided below."""
+"""The status a case in each state shows when its case type does not decide: the first listed."""
 
 
 def status_for(state: str, case_type: str, rejected_from: str | None = None) -> str | None:
@@ -73,9 +67,7 @@ def status_for(state: str, case_type: str, rejected_from: str | None = None) -> 
         return _REJECTED.get(case_type)
     if state in ("refunded", "partially_refunded"):
         return _SUCCESS.get(case_type, "MERCHANT_REFUND_SUCCESS")
-    if state in STATUSES["MERCHANT_PROCESSING"]:
-        return "MERCHANT_PROCESSING"
-    return _STATUS_OF.get(state)
+    return _SHOWN.get(state)
 
 
 def states_for_status(status: str) -> frozenset[str]:

@@ -13,11 +13,11 @@ case stays as it was. Only our own failures (the database) raise: the platform t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from ..storage.store import CaseStore
 from ..workflow.case import Case
 from ..workflow.errors import AftersalesError, Conflict, StorageUnavailable
 from ..workflow.record import Actor, EventRecord
-from .act import platform_command_id
+from .act import error_for_platform_reply, platform_command_id
 from .bodies import ShopConfig
 from .codes import (
     CASE_TYPES,
@@ -49,7 +49,8 @@ class SyncResult:
 
     action: str
     """``opened`` (and explained), ``applied``, ``in_sync``, ``stale`` (an older notification the
-    case has moved past) or ``divergence``."""
+    case has moved past), ``divergence``, or ``unknown`` (a notification of an after-sale order
+    no case is linked to: fetch it and sync it)."""
     case_id: str | None
     platform_status: str
     our_state: str | None
@@ -90,14 +91,40 @@ def sync(
         return found
 
 
+Fetch = Callable[[str], AfterSaleOrder | Mapping[str, Any] | str | bytes]
+"""Fetches an after-sale order by its id: ``getaftersaleorder``'s reply (through a gateway)."""
+UNKNOWN_ORDER: Final = "no case is linked to this after-sale order: fetch it and sync it"
+
+
 def reconcile(
     store: CaseStore,
     notification: Notification,
     *,
     shop: ShopConfig | None = None,
+    fetch: Fetch | None = None,
     session: Session | None = None,
 ) -> SyncResult:
-    """Follow one notification: an after-sale status change, or a dispute's."""
+    """Follow one notification: an after-sale status change, or a dispute's. An after-sale
+    order no case is linked to comes back ``unknown`` and nothing is recorded: fetch the order
+    and :func:`sync` it, or pass ``fetch`` and this does it (then follows a dispute's
+    notification); a ``fetch`` that fails raises, so WeChat pushes again."""
+    found = _reconcile(store, notification, shop, session)
+    if found.action != "unknown" or fetch is None:
+        return found
+    order = fetch(notification.after_sale_order_id)
+    if isinstance(order, Mapping) and isinstance(order.get("errcode"), int):
+        error = error_for_platform_reply(order["errcode"], str(order.get("errmsg", "")))
+        if error is not None:
+            raise error  # WeChat could not say what the order is: not a divergence
+    synced = sync(store, order, shop=shop, session=session)
+    if notification.kind == "complaint" and synced.case_id is not None:
+        return _complaint(store, notification, session)
+    return synced
+
+
+def _reconcile(
+    store: CaseStore, notification: Notification, shop: ShopConfig | None, session: Session | None
+) -> SyncResult:
     if notification.kind == "unreadable":
         return _unreadable(store, notification.problem or "unreadable", notification.key, session)
     if notification.kind == "complaint":
@@ -105,10 +132,7 @@ def reconcile(
     with _following(store, session) as ctx:
         case = ctx.case_for(notification.after_sale_order_id)
         if case is None:
-            why = "no case is linked to this after-sale order: fetch it and sync it"
-            return ctx.diverge(
-                notification.key, notification.after_sale_order_id, notification.status, None, why
-            )
+            return SyncResult("unknown", None, notification.status, None, reason=UNKNOWN_ORDER)
         at = notification.create_time
         if at is not None and at < case.last_at:
             return SyncResult("stale", case.case_id, notification.status, case.state)
@@ -155,10 +179,7 @@ def _complaint(store: CaseStore, notification: Notification, session: Session | 
     with _following(store, session) as ctx:
         case = ctx.case_for(notification.after_sale_order_id)
         if case is None:
-            why = "no case is linked to the dispute's after-sale order"
-            return ctx.diverge(
-                notification.key, notification.after_sale_order_id, status, None, why
-            )
+            return SyncResult("unknown", None, status, None, reason=UNKNOWN_ORDER)
         if notification.complaint_id:
             link_complaint(ctx.conn, case.case_id, notification.complaint_id)
         at = notification.create_time

@@ -21,7 +21,6 @@ from .errors import AftersalesError, Conflict, InvalidInput, PermissionDenied
 from .graph import machine_graph
 from .inputs import (
     DEFAULT_POLICY,
-    EVENT_DATA,
     TEXT_FIELDS,
     CaseFacts,
     Id,
@@ -37,7 +36,7 @@ from .liability import Assessment, assess, can_assess, rejection_findings
 from .machine import CaseMachine
 from .record import Actor, Binding, CaseRecord, Command, EventRecord, Timer
 from .rules import CaseRules, application_limit, not_allowed
-from .vocabulary import EVENT_ROLES, WORKFLOW_VERSION, Origin
+from .vocabulary import EVENT_DATA, EVENT_ROLES, WORKFLOW_VERSION, Origin
 
 Lookup = Callable[[str], EventRecord | None]
 """Finds the event recorded under a ``command_id`` (a store looks in its log)."""

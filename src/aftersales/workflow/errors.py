@@ -27,6 +27,10 @@ class AftersalesError(Exception):
     """A command was refused; ``code`` says why in the spec's words."""
 
     code: ClassVar[str] = "error"
+    refusal: Any = None
+    """The refused command as a store's refused-command log keeps it (an
+    ``aftersales.storage.Refusal``), when ``CaseStore.send`` refused it; ``None`` otherwise.
+    ``CaseStore.keep_refusal_of(error)`` keeps it again after a rolled-back transaction."""
 
     def __init__(self, message_en: str, message_zh: str, field: str | None = None) -> None:
         super().__init__(message_en)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -40,7 +40,6 @@ from pydantic import (
 )
 
 from .errors import InvalidAmount, InvalidInput
-from .vocabulary import default_seven_day_return
 
 MAX_ID: Final = 128
 MAX_TEXT: Final = 2000
@@ -107,8 +106,24 @@ Time = Annotated[AwareDatetime, BeforeValidator(_only_time), AfterValidator(_san
 Duration = Annotated[timedelta, AfterValidator(_sane_duration)]
 
 CaseType = Literal["refund", "return_refund", "exchange"]
-Category = Literal["ordinary", "virtual", "fresh", "plants", "custom"]
 SevenDayReturn = Literal["supported", "not_supported", "supported_until_used"]
+SEVEN_DAY_RETURN: Final[dict[str, SevenDayReturn]] = {
+    "ordinary": "supported",
+    "virtual": "supported_until_used",
+    "fresh": "not_supported",
+    "plants": "not_supported",
+    "custom": "not_supported",
+}
+"""Every goods category, with the seven-day no-reason return it has unless the case says
+otherwise."""
+SPECIAL_CATEGORIES: Final = frozenset(
+    category for category, default in SEVEN_DAY_RETURN.items() if default != "supported"
+)
+"""Goods the platform treats as special: no seven-day no-reason return, or only until used."""
+if TYPE_CHECKING:
+    Category = str
+else:  # the schema's enum, from the table above
+    Category = Literal[tuple(SEVEN_DAY_RETURN)]
 BuyerReason = Literal[
     "no_reason", "quality_issue", "not_as_described", "wrong_item", "not_received", "other"
 ]
@@ -188,7 +203,8 @@ class CaseFacts(Strict):
         if isinstance(data, Mapping) and data.get("seven_day_return") is None:
             category = data.get("category")
             if isinstance(category, str):
-                return {**data, "seven_day_return": default_seven_day_return(category)}
+                default = SEVEN_DAY_RETURN.get(category, "supported")
+                return {**data, "seven_day_return": default}
         return data
 
 
@@ -356,36 +372,6 @@ class RuleData(Strict):
             return "merchant" if self.outcome == "buyer" else "buyer"
         return self.liability
 
-
-EVENT_DATA: dict[str, type[Strict]] = {
-    "agree": NoData,
-    "negotiate": NegotiateData,
-    "reject": RejectData,
-    "confirm_receipt": NoData,
-    "reship": TrackingData,
-    "intercept": TrackingData,
-    "submit_evidence": EvidenceData,
-    "refund_offline": EvidenceData,
-    "accept": NoData,
-    "decline": MessageData,
-    "supply_evidence": EvidenceData,
-    "ship_return": TrackingData,
-    "confirm_exchange": NoData,
-    "modify": ModifyData,
-    "withdraw": NoData,
-    "escalate": MessageData,
-    "intervene": RequiredMessageData,
-    "demand_evidence": DemandEvidenceData,
-    "rule": RuleData,
-    "close": RequiredMessageData,
-    "set_deadline": DeadlineData,
-    "expire": NoData,
-    "intercept_succeeded": NoData,
-    "intercept_failed": MessageData,
-    "refund_succeeded": NoData,
-    "refund_failed": MessageData,
-}
-"""The data model of each event of spec sections 3 and 11."""
 
 TEXT_FIELDS = ("message", "reject_reason")
 """Free-text fields whose length policy ``max_message_chars`` bounds."""

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from .inputs import Evidence, is_media_kind
+from .inputs import SPECIAL_CATEGORIES, Evidence, is_media_kind
 from .reasons import catalog
 from .record import CaseRecord
-from .vocabulary import SPECIAL_CATEGORIES, Label
+from .vocabulary import Label
 
 FOLLOWS_NEGOTIATION: Final = frozenset(
     {"buyer_declined", "buyer_timed_out", "evidence_supplied", "awaiting_receipt"}

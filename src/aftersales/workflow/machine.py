@@ -9,16 +9,29 @@ unguarded fallback. Everything else (the compiled dispatch table, diagrams, path
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from statemachine import State, StateChart
 
 from .record import Binding
+from .vocabulary import DEADLINE_STATES, MERCHANT_TURN, OPEN_STATES
 
 
-def _moves_deadline(state: State) -> Any:
-    """The platform moves the due time of the timer running in ``state``; nothing else."""
-    return state.to.itself(internal=True, validators="is_valid_deadline")  # type: ignore[no-untyped-call]
+def _declared(namespace: Mapping[str, Any], ids: Iterable[str]) -> list[State]:
+    """The states ``ids`` name, as declared so far in the class body ``namespace``."""
+    by_id = {value.value: value for value in namespace.values() if isinstance(value, State)}
+    return [by_id[state] for state in ids]
+
+
+def _moves_deadline(*states: State) -> Any:
+    """The platform moves the due time of the timer running in each state; nothing else."""
+    return reduce(
+        or_,
+        (state.to.itself(internal=True, validators="is_valid_deadline") for state in states),  # type: ignore[no-untyped-call]
+    )
 
 
 class CaseMachine(StateChart[Binding]):
@@ -51,25 +64,19 @@ class CaseMachine(StateChart[Binding]):
     exchanged = State(value="exchanged", final=True)
     closed = State(value="closed", final=True)
 
+    # Named groups of :mod:`.vocabulary`, for this class body only (deleted below).
+    _merchant_turn = _declared(locals(), MERCHANT_TURN)
+    _open = _declared(locals(), OPEN_STATES)
+    _deadline = _declared(locals(), DEADLINE_STATES)
+
     # -- merchant -------------------------------------------------------------------------
-    agree = refunding.from_(
-        requested, buyer_declined, buyer_timed_out, evidence_supplied, cond="is_refund_case"
-    ) | awaiting_return.from_(requested, buyer_declined, buyer_timed_out, evidence_supplied)
+    agree = refunding.from_(*_merchant_turn, cond="is_refund_case") | awaiting_return.from_(
+        *_merchant_turn
+    )
     negotiate = negotiating.from_(
-        requested,
-        buyer_declined,
-        buyer_timed_out,
-        evidence_supplied,
-        validators=["is_within_negotiation_limit", "is_valid_negotiation"],
+        *_merchant_turn, validators=["is_within_negotiation_limit", "is_valid_negotiation"]
     )
-    reject = rejected.from_(
-        requested,
-        buyer_declined,
-        buyer_timed_out,
-        evidence_supplied,
-        awaiting_receipt,
-        validators="is_rejection_permitted",
-    )
+    reject = rejected.from_(*_merchant_turn, awaiting_receipt, validators="is_rejection_permitted")
     confirm_receipt = awaiting_receipt.to(refunding, validators="is_not_exchange")
     reship = awaiting_receipt.to(exchange_shipped, validators="is_exchange")
     intercept = requested.to(intercepting, validators="can_intercept")
@@ -95,20 +102,15 @@ class CaseMachine(StateChart[Binding]):
     # An external transition, also from ``requested`` itself: the request is entered afresh
     # and the merchant's timer restarts.
     modify = requested.from_(
-        requested,
-        buyer_declined,
-        buyer_timed_out,
-        evidence_supplied,
+        *_merchant_turn,
         rejected,
         validators=["is_within_application_limit", "is_valid_modification"],
     )
+    # Not once the replacement is on its way, nor while the money moves.
     withdraw = cancelled.from_(
-        requested,
+        *_merchant_turn,
         intercepting,
         negotiating,
-        buyer_declined,
-        buyer_timed_out,
-        evidence_supplied,
         awaiting_return,
         return_lapsed,
         awaiting_receipt,
@@ -118,64 +120,21 @@ class CaseMachine(StateChart[Binding]):
     escalate = platform_intervention.from_(rejected, return_lapsed)
 
     # -- platform -------------------------------------------------------------------------
-    intervene = platform_intervention.from_(
-        requested, negotiating, buyer_declined, buyer_timed_out, evidence_supplied, rejected
-    )
+    intervene = platform_intervention.from_(*_merchant_turn, negotiating, rejected)
     demand_evidence = platform_intervention.to.itself(  # type: ignore[no-untyped-call]
         internal=True, validators="is_valid_due"
     )
     rule = platform_intervention.to(
         refunding, validators="is_valid_ruling", cond="ruling_refunds"
     ) | platform_intervention.to(closed, validators="is_valid_ruling")
-    close = closed.from_(
-        requested,
-        intercepting,
-        negotiating,
-        buyer_declined,
-        buyer_timed_out,
-        evidence_supplied,
-        awaiting_return,
-        return_lapsed,
-        awaiting_receipt,
-        exchange_shipped,
-        refunding,
-        refund_failed_state,
-        rejected,
-        platform_intervention,
-    )
+    close = closed.from_(*_open)  # customer service may close any case still open
     # The platform's clock wins: a deadline it gives replaces the running timer's due time.
-    set_deadline = (
-        _moves_deadline(requested)
-        | _moves_deadline(intercepting)
-        | _moves_deadline(negotiating)
-        | _moves_deadline(buyer_declined)
-        | _moves_deadline(buyer_timed_out)
-        | _moves_deadline(evidence_supplied)
-        | _moves_deadline(awaiting_return)
-        | _moves_deadline(return_lapsed)
-        | _moves_deadline(awaiting_receipt)
-        | _moves_deadline(exchange_shipped)
-        | _moves_deadline(rejected)
-        | _moves_deadline(platform_intervention)
-    )
+    set_deadline = _moves_deadline(*_deadline)
 
     # -- system: timers, carrier and payment -------------------------------------------------
     expire = (
-        refunding.from_(
-            requested,
-            buyer_declined,
-            buyer_timed_out,
-            evidence_supplied,
-            validators="is_timer_due",
-            cond="is_refund_case",
-        )
-        | awaiting_return.from_(
-            requested,
-            buyer_declined,
-            buyer_timed_out,
-            evidence_supplied,
-            validators="is_timer_due",
-        )
+        refunding.from_(*_merchant_turn, validators="is_timer_due", cond="is_refund_case")
+        | awaiting_return.from_(*_merchant_turn, validators="is_timer_due")
         | intercepting.to(requested, validators="is_timer_due")
         | negotiating.to(buyer_timed_out, validators="is_timer_due")
         # Contract v1 cancelled a lapsed return at once; cases opened under it still do.
@@ -197,3 +156,5 @@ class CaseMachine(StateChart[Binding]):
     # The spec names a state and an event ``refund_failed``; a class attribute can be only
     # one of them, so the event is declared by name.
     refunding.to(refund_failed_state, event="refund_failed")
+
+    del _merchant_turn, _open, _deadline

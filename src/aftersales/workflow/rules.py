@@ -33,7 +33,7 @@ from .inputs import (
 from .liability import assess, evidence_need, rejection_findings
 from .reasons import Reason, catalog
 from .record import Binding, CaseRecord, Command, Negotiation, Rejection, Timer
-from .vocabulary import STATE_LABELS, STATE_TIMERS
+from .vocabulary import EVIDENCE_TIMER, STATE_LABELS, STATE_TIMERS
 
 
 def not_allowed(event: str, state: str, why_en: str = "", why_zh: str = "") -> TransitionNotAllowed:
@@ -347,7 +347,7 @@ class CaseRules:
     def on_demand_evidence(self, payload: DemandEvidenceData) -> None:
         record, note = self.record, self.command.note
         due = self._evidence_due(payload)
-        record.timer = Timer("merchant_evidence", due, record.state)
+        record.timer = Timer(EVIDENCE_TIMER, due, record.state)
         record.evidence_demanded = True
         note["due"] = due.astimezone(UTC).isoformat()
 
@@ -359,7 +359,7 @@ class CaseRules:
     def on_submit_evidence(self, payload: EvidenceData) -> None:
         record = self.record
         record.merchant_evidence = record.merchant_evidence | {i.kind for i in payload.evidence}
-        if record.timer is not None and record.timer.kind == "merchant_evidence":
+        if record.timer is not None and record.timer.kind == EVIDENCE_TIMER:
             record.timer = None
             record.evidence_demanded = False
 

@@ -1,12 +1,30 @@
-"""The spec's public vocabulary as data: display labels, actor roles, who acts next, timers.
+"""The spec's public vocabulary as data: one row per state and per event, the groups of states
+the machine and the WeChat edge share, the roles, and the labels the workflow speaks in.
 
-Transitions are *not* listed here: they live only in :mod:`aftersales.workflow.machine`.
+Transitions are *not* listed here: they live only in :mod:`aftersales.workflow.machine`, and a
+test holds the rows to its states and events. Labels that only pictures and the training page
+show are in :mod:`aftersales.diagrams.labels`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Final, NamedTuple
+
+from .inputs import (
+    DeadlineData,
+    DemandEvidenceData,
+    EvidenceData,
+    MessageData,
+    ModifyData,
+    NegotiateData,
+    NoData,
+    RejectData,
+    RequiredMessageData,
+    RuleData,
+    Strict,
+    TrackingData,
+)
 
 WORKFLOW_VERSION: Final = 2
 """The version of the contract this code implements. Each case keeps the version it was opened
@@ -37,121 +55,167 @@ class Label(NamedTuple):
     en: str
 
 
-STATE_LABELS: Final[dict[str, Label]] = {
-    "requested": Label("待商家处理", "Awaiting merchant"),
-    "intercepting": Label("物流拦截中", "Parcel being intercepted"),
-    "negotiating": Label("待买家处理协商", "Awaiting buyer's answer to negotiation"),
-    "buyer_accepted": Label("买家已同意协商", "Buyer accepted negotiation"),
-    "buyer_declined": Label("买家已拒绝协商", "Buyer declined negotiation"),
-    "buyer_timed_out": Label("买家超时未处理", "Buyer did not answer in time"),
-    "evidence_supplied": Label("买家已补充凭证", "Buyer supplied evidence"),
-    "awaiting_return": Label("待买家退货", "Awaiting buyer's return shipment"),
-    "return_lapsed": Label("退货超时关闭", "Return lapsed"),
-    "awaiting_receipt": Label("待商家收货", "Awaiting merchant's receipt"),
-    "exchange_shipped": Label("待用户收货(换货)", "Replacement on its way to the buyer"),
-    "refunding": Label("退款中", "Refunding"),
-    "refund_failed": Label("退款失败", "Refund failed"),
-    "rejected": Label("商家已拒绝", "Rejected by merchant"),
-    "platform_intervention": Label("平台介入中", "Platform intervening"),
-    "cancelled": Label("售后已取消", "Cancelled"),
-    "refunded": Label("退款完成", "Refunded"),
-    "partially_refunded": Label("部分退款完成", "Partially refunded"),
-    "exchanged": Label("换货完成", "Exchanged"),
-    "closed": Label("售后关闭", "Closed"),
-}
-"""Every state id of spec sections 2 and 11 with its training label."""
+class StateInfo(NamedTuple):
+    """What the spec says of one state besides its transitions."""
 
-NEXT_ACTOR: Final[dict[str, str | None]] = {
-    "requested": "merchant",
-    "intercepting": "system",
-    "negotiating": "buyer",
-    "buyer_accepted": None,
-    "buyer_declined": "merchant",
-    "buyer_timed_out": "merchant",
-    "evidence_supplied": "merchant",
-    "awaiting_return": "buyer",
-    "return_lapsed": "buyer",
-    "awaiting_receipt": "merchant",
-    "exchange_shipped": "buyer",
-    "refunding": "system",
-    "refund_failed": "merchant",
-    "rejected": "buyer",
-    "platform_intervention": "platform",
-    "cancelled": None,
-    "refunded": None,
-    "partially_refunded": None,
-    "exchanged": None,
-    "closed": None,
+    label: Label
+    next_actor: Role | None
+    """Who acts next (``None``: transient or final)."""
+    phase: str
+    """The part of a case the state belongs to (a grouping for pictures, not a rule)."""
+    timer: str | None = None
+    """The timer kind the state starts on entry."""
+
+
+# Short names of the roles for the two tables below, so each row reads as one line.
+M, B, P, S = Role.merchant, Role.buyer, Role.platform, Role.system
+
+STATES: Final[dict[str, StateInfo]] = {
+    "requested": StateInfo(
+        Label("待商家处理", "Awaiting merchant"), M, "request", "merchant_response"
+    ),
+    "intercepting": StateInfo(
+        Label("物流拦截中", "Parcel being intercepted"), S, "request", "interception"
+    ),
+    "negotiating": StateInfo(
+        Label("待买家处理协商", "Awaiting buyer's answer to negotiation"),
+        B,
+        "negotiation",
+        "buyer_response",
+    ),
+    "buyer_accepted": StateInfo(
+        Label("买家已同意协商", "Buyer accepted negotiation"), None, "negotiation"
+    ),
+    "buyer_declined": StateInfo(
+        Label("买家已拒绝协商", "Buyer declined negotiation"), M, "negotiation", "merchant_response"
+    ),
+    "buyer_timed_out": StateInfo(
+        Label("买家超时未处理", "Buyer did not answer in time"),
+        M,
+        "negotiation",
+        "merchant_response",
+    ),
+    "evidence_supplied": StateInfo(
+        Label("买家已补充凭证", "Buyer supplied evidence"), M, "negotiation", "merchant_response"
+    ),
+    "awaiting_return": StateInfo(
+        Label("待买家退货", "Awaiting buyer's return shipment"), B, "return", "return_shipping"
+    ),
+    "return_lapsed": StateInfo(Label("退货超时关闭", "Return lapsed"), B, "return", "escalation"),
+    "awaiting_receipt": StateInfo(
+        Label("待商家收货", "Awaiting merchant's receipt"), M, "return", "merchant_receipt"
+    ),
+    "exchange_shipped": StateInfo(
+        Label("待用户收货(换货)", "Replacement on its way to the buyer"),
+        B,
+        "return",
+        "buyer_receipt",
+    ),
+    "refunding": StateInfo(Label("退款中", "Refunding"), S, "refund"),
+    "refund_failed": StateInfo(Label("退款失败", "Refund failed"), M, "refund"),
+    "rejected": StateInfo(Label("商家已拒绝", "Rejected by merchant"), B, "dispute", "escalation"),
+    "platform_intervention": StateInfo(Label("平台介入中", "Platform intervening"), P, "dispute"),
+    "cancelled": StateInfo(Label("售后已取消", "Cancelled"), None, "outcome"),
+    "refunded": StateInfo(Label("退款完成", "Refunded"), None, "outcome"),
+    "partially_refunded": StateInfo(Label("部分退款完成", "Partially refunded"), None, "outcome"),
+    "exchanged": StateInfo(Label("换货完成", "Exchanged"), None, "outcome"),
+    "closed": StateInfo(Label("售后关闭", "Closed"), None, "outcome"),
+}
+"""Every state of spec sections 2 and 11, in the machine's order, with its training label, who
+acts next, its phase and the timer it starts on entry. ``merchant_evidence`` is started by
+``demand_evidence`` instead, since it runs only while evidence is demanded."""
+
+
+class EventInfo(NamedTuple):
+    """What the spec says of one event besides its transitions."""
+
+    role: Role
+    """The one role allowed to send it."""
+    label: Label
+    data: type[Strict]
+    """The model its data is validated against."""
+
+
+EVENTS: Final[dict[str, EventInfo]] = {
+    "agree": EventInfo(M, Label("同意", "agree"), NoData),
+    "negotiate": EventInfo(M, Label("协商", "negotiate"), NegotiateData),
+    "reject": EventInfo(M, Label("拒绝", "reject"), RejectData),
+    "confirm_receipt": EventInfo(M, Label("确认收货", "confirm receipt"), NoData),
+    "reship": EventInfo(M, Label("换货发货", "ship the replacement"), TrackingData),
+    "intercept": EventInfo(M, Label("物流拦截", "intercept the parcel"), TrackingData),
+    "submit_evidence": EventInfo(M, Label("商家举证", "submit evidence"), EvidenceData),
+    "refund_offline": EventInfo(M, Label("线下退款", "refund offline"), EvidenceData),
+    "accept": EventInfo(B, Label("同意协商", "accept"), NoData),
+    "decline": EventInfo(B, Label("拒绝协商", "decline"), MessageData),
+    "supply_evidence": EventInfo(B, Label("补充凭证", "supply evidence"), EvidenceData),
+    "ship_return": EventInfo(B, Label("寄回商品", "ship return"), TrackingData),
+    "confirm_exchange": EventInfo(B, Label("确认收到换货", "confirm the replacement"), NoData),
+    "modify": EventInfo(B, Label("修改申请", "change the request"), ModifyData),
+    "withdraw": EventInfo(B, Label("撤销售后", "withdraw"), NoData),
+    "escalate": EventInfo(B, Label("申请平台介入", "escalate"), MessageData),
+    "intervene": EventInfo(P, Label("平台介入", "intervene"), RequiredMessageData),
+    "demand_evidence": EventInfo(P, Label("要求商家举证", "demand evidence"), DemandEvidenceData),
+    "rule": EventInfo(P, Label("平台判责", "rule"), RuleData),
+    "close": EventInfo(P, Label("客服关闭", "close"), RequiredMessageData),
+    "set_deadline": EventInfo(P, Label("平台调整时限", "move the deadline"), DeadlineData),
+    "expire": EventInfo(S, Label("超时", "expire"), NoData),
+    "intercept_succeeded": EventInfo(S, Label("拦截成功", "interception succeeded"), NoData),
+    "intercept_failed": EventInfo(S, Label("拦截失败", "interception failed"), MessageData),
+    "refund_succeeded": EventInfo(S, Label("退款成功", "refund succeeded"), NoData),
+    "refund_failed": EventInfo(S, Label("退款失败", "refund failed"), MessageData),
+}
+"""Every event of spec sections 3 and 11, by role as the machine declares them, with the one role
+allowed to send it, its training label and its data model (``set_deadline`` is this package's:
+the platform moving a running deadline, spec section 10.3)."""
+
+del M, B, P, S
+
+# -- Named groups of states, each used in more than one place.
+
+MERCHANT_TURN: Final = tuple(s for s, info in STATES.items() if info.timer == "merchant_response")
+"""The merchant's turn to answer the request: every state the merchant's response timer runs in
+(``requested`` and the three a negotiation ends in). The merchant may agree, negotiate or
+reject there, and WeChat shows them all as ``MERCHANT_PROCESSING``."""
+
+OPEN_STATES: Final = tuple(s for s, info in STATES.items() if info.next_actor is not None)
+"""States a case waits in: neither final nor passed through at once."""
+
+DEADLINE_STATES: Final = (
+    *(s for s, info in STATES.items() if info.timer),
+    "platform_intervention",
+)
+"""States a deadline may run in: those that start a timer on entry, and the dispute, where a
+demand for evidence starts one. Each expires, and the platform may move each deadline."""
+
+# -- Views of the rows, for readers that need one column.
+
+STATE_LABELS: Final = {state: info.label for state, info in STATES.items()}
+"""Each state's training label."""
+
+NEXT_ACTOR: Final = {
+    state: None if info.next_actor is None else info.next_actor.value
+    for state, info in STATES.items()
 }
 """Who acts next in each state (``None``: transient or final)."""
 
-EVENT_ROLES: Final[dict[str, Role]] = {
-    "agree": Role.merchant,
-    "negotiate": Role.merchant,
-    "reject": Role.merchant,
-    "confirm_receipt": Role.merchant,
-    "reship": Role.merchant,
-    "intercept": Role.merchant,
-    "submit_evidence": Role.merchant,
-    "refund_offline": Role.merchant,
-    "accept": Role.buyer,
-    "decline": Role.buyer,
-    "supply_evidence": Role.buyer,
-    "ship_return": Role.buyer,
-    "confirm_exchange": Role.buyer,
-    "modify": Role.buyer,
-    "withdraw": Role.buyer,
-    "escalate": Role.buyer,
-    "intervene": Role.platform,
-    "demand_evidence": Role.platform,
-    "rule": Role.platform,
-    "close": Role.platform,
-    "set_deadline": Role.platform,
-    "expire": Role.system,
-    "intercept_succeeded": Role.system,
-    "intercept_failed": Role.system,
-    "refund_succeeded": Role.system,
-    "refund_failed": Role.system,
-}
-"""The one role allowed to send each event of spec sections 3 and 11 (``set_deadline`` is
-this package's: the platform moving a running deadline, spec section 10.3)."""
+STATE_TIMERS: Final = {state: info.timer for state, info in STATES.items() if info.timer}
+"""The timer each state starts on entry."""
 
-NEGOTIATION_TYPE_LABELS: Final[dict[str, Label]] = {
-    "invite_cancel": Label("已协商一致,邀请买家取消售后", "Agreed: invite the buyer to cancel"),
-    "request_evidence": Label("邀请买家核实与补充凭证", "Ask the buyer to verify and add evidence"),
-    "modify_request": Label("修改买家售后申请", "Modify the buyer's request"),
-}
-"""Console labels of the negotiation types (协商类型)."""
+EVIDENCE_TIMER: Final = "merchant_evidence"
+"""The one timer a state does not start on entry: the platform's demand for evidence starts it,
+in ``platform_intervention``."""
 
-EVENT_LABELS: Final[dict[str, Label]] = {
-    "agree": Label("同意", "agree"),
-    "negotiate": Label("协商", "negotiate"),
-    "reject": Label("拒绝", "reject"),
-    "confirm_receipt": Label("确认收货", "confirm receipt"),
-    "reship": Label("换货发货", "ship the replacement"),
-    "intercept": Label("物流拦截", "intercept the parcel"),
-    "submit_evidence": Label("商家举证", "submit evidence"),
-    "refund_offline": Label("线下退款", "refund offline"),
-    "accept": Label("同意协商", "accept"),
-    "decline": Label("拒绝协商", "decline"),
-    "supply_evidence": Label("补充凭证", "supply evidence"),
-    "ship_return": Label("寄回商品", "ship return"),
-    "confirm_exchange": Label("确认收到换货", "confirm the replacement"),
-    "modify": Label("修改申请", "change the request"),
-    "withdraw": Label("撤销售后", "withdraw"),
-    "escalate": Label("申请平台介入", "escalate"),
-    "intervene": Label("平台介入", "intervene"),
-    "demand_evidence": Label("要求商家举证", "demand evidence"),
-    "rule": Label("平台判责", "rule"),
-    "close": Label("客服关闭", "close"),
-    "set_deadline": Label("平台调整时限", "move the deadline"),
-    "expire": Label("超时", "expire"),
-    "intercept_succeeded": Label("拦截成功", "interception succeeded"),
-    "intercept_failed": Label("拦截失败", "interception failed"),
-    "refund_succeeded": Label("退款成功", "refund succeeded"),
-    "refund_failed": Label("退款失败", "refund failed"),
-}
-"""Training labels of the events."""
+TIMER_KINDS: Final = (*dict.fromkeys(STATE_TIMERS.values()), EVIDENCE_TIMER)
+"""Every timer kind, each a duration of the policy."""
+
+EVENT_ROLES: Final = {event: info.role for event, info in EVENTS.items()}
+"""The one role allowed to send each event."""
+
+EVENT_LABELS: Final = {event: info.label for event, info in EVENTS.items()}
+"""Each event's training label."""
+
+EVENT_DATA: Final = {event: info.data for event, info in EVENTS.items()}
+"""The data model of each event."""
 
 ROLE_LABELS: Final[dict[str, Label]] = {
     "merchant": Label("商家", "merchant"),
@@ -159,41 +223,7 @@ ROLE_LABELS: Final[dict[str, Label]] = {
     "platform": Label("平台", "platform"),
     "system": Label("系统", "system"),
 }
-
-STATE_TIMERS: Final[dict[str, str]] = {
-    "requested": "merchant_response",
-    "intercepting": "interception",
-    "negotiating": "buyer_response",
-    "buyer_declined": "merchant_response",
-    "buyer_timed_out": "merchant_response",
-    "evidence_supplied": "merchant_response",
-    "awaiting_return": "return_shipping",
-    "return_lapsed": "escalation",
-    "awaiting_receipt": "merchant_receipt",
-    "exchange_shipped": "buyer_receipt",
-    "rejected": "escalation",
-}
-"""The timer each state starts on entry. ``merchant_evidence`` is started by
-``demand_evidence`` instead, since it runs only while evidence is demanded."""
-
-TIMER_KINDS: Final = (*dict.fromkeys(STATE_TIMERS.values()), "merchant_evidence")
-"""Every timer kind, each a duration of the policy."""
-
-SPECIAL_CATEGORIES: Final = frozenset({"virtual", "fresh", "plants", "custom"})
-"""Goods the platform treats as special: no seven-day no-reason return, or only until used."""
-
-
-def default_seven_day_return(category: str) -> str:
-    """The seven-day no-reason return setting a category has unless the case says otherwise."""
-    if category == "virtual":
-        return "supported_until_used"
-    if category in ("fresh", "plants", "custom"):
-        return "not_supported"
-    return "supported"
-
-
-# -- Training labels: everything a trainee reads about the machine, in one place. Code names
-# (guards, timer kinds, evidence kinds, error codes) never reach a picture or the page.
+"""Each role as the training and the command line name it."""
 
 GUARD_LABELS: Final[dict[str, Label]] = {
     "is_refund_case": Label("仅退款售后单", "refund-only case"),
@@ -222,26 +252,12 @@ GUARD_LABELS: Final[dict[str, Label]] = {
 }
 """Short phrases for the guards named in :class:`CaseMachine`, shown on the arrows."""
 
-FALLBACK_LABEL: Final = Label("其他情况", "otherwise")
-"""The unguarded last alternative of a routed transition."""
-
-TIMER_LABELS: Final[dict[str, Label]] = {
-    "merchant_response": Label("商家{}内处理", "merchant has {}"),
-    "buyer_response": Label("买家{}内答复", "buyer has {} to answer"),
-    "return_shipping": Label("买家{}内寄回", "buyer has {} to ship back"),
-    "merchant_receipt": Label("商家{}内确认收货", "merchant has {} to confirm receipt"),
-    "escalation": Label("买家{}内可申请平台介入", "buyer has {} to escalate"),
-    "merchant_evidence": Label("商家{}内举证", "merchant has {} for evidence"),
-    "interception": Label("物流{}内完成拦截", "carrier has {} to intercept"),
-    "buyer_receipt": Label("买家{}内确认收货", "buyer has {} to confirm receipt"),
+CASE_TYPE_LABELS: Final[dict[str, Label]] = {
+    "refund": Label("仅退款", "refund only"),
+    "return_refund": Label("退货退款", "return and refund"),
+    "exchange": Label("换货", "exchange"),
 }
-"""Each timer kind as a phrase; ``{}`` takes the duration (the policy default in training)."""
-
-DURATION_UNITS: Final[dict[str, Label]] = {
-    "hours": Label("{}小时", "{} h"),
-    "days": Label("{}天", "{} d"),
-}
-"""How a duration reads inside a timer phrase."""
+"""The after-sales types as the console names them."""
 
 EVIDENCE_LABELS: Final[dict[str, Label]] = {
     "image": Label("图片", "photo"),
@@ -254,124 +270,3 @@ EVIDENCE_LABELS: Final[dict[str, Label]] = {
     "refund_certificate": Label("退款凭证", "refund certificate"),
 }
 """Every evidence kind (:data:`aftersales.workflow.inputs.EvidenceKind`) as staff call it."""
-
-EVIDENCE_GROUP_LABELS: Final[dict[str, Label]] = {
-    "media": Label("任一图片或视频类凭证", "any photo or video evidence"),
-    "any": Label("任一凭证", "any evidence"),
-}
-"""The placeholders of an evidence need (:class:`EvidenceNeed`): any media item, any item."""
-
-RISK_LABELS: Final[dict[str, Label]] = {
-    "R1_direct_rejection": Label("直接拒绝:判商家责任", "direct rejection: merchant liable"),
-    "R2_missing_evidence": Label("缺少所需凭证:判商家责任", "evidence missing: merchant liable"),
-    "R3_evidence_timeout": Label("逾期未举证:判商家责任", "evidence too late: merchant liable"),
-    "R4_defensible": Label("已协商且凭证齐全:商家无责", "negotiated with evidence: not liable"),
-}
-"""Each liability rule as a short risk phrase for arrows and quiz answers."""
-
-ERROR_LABELS: Final[dict[str, Label]] = {
-    "transition_not_allowed": Label("此时不能这样操作", "not possible at this point"),
-    "permission_denied": Label("这一步不归你操作", "not yours to do"),
-    "evidence_required": Label("缺少必需的凭证", "required evidence missing"),
-    "negotiation_required": Label("必须先协商", "negotiate first"),
-    "invalid_amount": Label("金额不符合要求", "the amount does not fit"),
-    "invalid_reason": Label("协商说明不适用于这个售后单", "the reason does not fit this case"),
-    "invalid_input": Label("填写的信息有误", "something is filled in wrongly"),
-    "limit_reached": Label("次数已达上限", "limit reached"),
-    "not_found": Label("找不到该售后单", "case not found"),
-    "conflict": Label("与已有记录冲突", "conflicts with an earlier command"),
-    "platform_error": Label("平台返回了错误", "the platform returned an error"),
-}
-"""What each refusal code means, in a trainee's words."""
-
-CASE_TYPE_LABELS: Final[dict[str, Label]] = {
-    "refund": Label("仅退款", "refund only"),
-    "return_refund": Label("退货退款", "return and refund"),
-    "exchange": Label("换货", "exchange"),
-}
-"""The after-sales types as the console names them."""
-
-CATEGORY_LABELS: Final[dict[str, Label]] = {
-    "ordinary": Label("普通商品", "ordinary goods"),
-    "virtual": Label("虚拟商品", "virtual goods"),
-    "fresh": Label("生鲜", "fresh food"),
-    "plants": Label("绿植", "plants"),
-    "custom": Label("定制品", "custom-made goods"),
-}
-"""Goods categories."""
-
-BUYER_REASON_LABELS: Final[dict[str, Label]] = {
-    "no_reason": Label("七天无理由/不想要了", "no reason (changed mind)"),
-    "quality_issue": Label("质量问题", "quality problem"),
-    "not_as_described": Label("与描述不符", "not as described"),
-    "wrong_item": Label("发错货", "wrong item sent"),
-    "not_received": Label("未收到货", "not received"),
-    "other": Label("其他原因", "other reason"),
-}
-"""The buyer's reasons for asking."""
-
-PHASE_LABELS: Final[dict[str, Label]] = {
-    "request": Label("申请", "Request"),
-    "negotiation": Label("协商", "Negotiation"),
-    "return": Label("退货与换货", "Return and exchange"),
-    "refund": Label("退款", "Refund"),
-    "dispute": Label("拒绝与平台介入", "Rejection and dispute"),
-    "outcome": Label("结果", "Outcome"),
-}
-"""The phases a case goes through, in the order training tells them."""
-
-STATE_PHASES: Final[dict[str, str]] = {
-    "requested": "request",
-    "intercepting": "request",
-    "negotiating": "negotiation",
-    "buyer_accepted": "negotiation",
-    "buyer_declined": "negotiation",
-    "buyer_timed_out": "negotiation",
-    "evidence_supplied": "negotiation",
-    "awaiting_return": "return",
-    "return_lapsed": "return",
-    "awaiting_receipt": "return",
-    "exchange_shipped": "return",
-    "refunding": "refund",
-    "refund_failed": "refund",
-    "rejected": "dispute",
-    "platform_intervention": "dispute",
-    "cancelled": "outcome",
-    "refunded": "outcome",
-    "partially_refunded": "outcome",
-    "exchanged": "outcome",
-    "closed": "outcome",
-}
-"""The phase each state belongs to (a grouping for pictures; transitions stay in the machine)."""
-
-LEGEND_LABELS: Final[dict[str, Label]] = {
-    "merchant": Label("商家的操作", "the merchant acts"),
-    "buyer": Label("买家的操作", "the buyer acts"),
-    "platform": Label("平台的操作", "the platform acts"),
-    "system": Label("自动发生(超时、物流、支付)", "automatic"),
-    "mixed": Label("多方的操作", "several parties act"),
-    "instant": Label("立即自动发生", "happens at once"),
-    "anytime": Label("多数进行中的状态都可以", "from most open states"),
-    "risk": Label("商家有判责风险", "merchant's liability risk"),
-    "recommended": Label("推荐做法", "recommended path"),
-    "risky": Label("错误做法", "wrong path"),
-    "wait_merchant": Label("等商家处理", "waiting for the merchant"),
-    "wait_buyer": Label("等买家处理", "waiting for the buyer"),
-    "wait_platform": Label("等平台处理", "waiting for the platform"),
-    "wait_system": Label("等系统(物流、支付)", "waiting for the system"),
-    "transient": Label("经过即走的状态", "passed through at once"),
-    "final": Label("结束状态", "final state"),
-}
-"""What each named style of a picture means; a picture's legend lists only the styles it drew."""
-
-PICTURE_LABELS: Final[dict[str, Label]] = {
-    "legend": Label("图例", "Legend"),
-    "if": Label("条件:{}", "if: {}"),
-    "except": Label("除了:{}", "except: {}"),
-    "any_open": Label("任一进行中的状态", "any open state"),
-    "final_group": Label("结束状态", "final states"),
-    "overview_title": Label("售后单全流程(按阶段)", "An after-sales case by phase"),
-    "actor_title": Label("{}可以做什么", "What the {} can do"),
-    "case_title": Label("售后单 {} 的实际路径", "Path of case {}"),
-}
-"""Fixed texts of the pictures: titles, the legend heading, condition and exception lines."""

@@ -22,30 +22,37 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _qualified(table: str) -> str:
-    return f"{SCHEMA}.{table}" if SCHEMA else table
-
-
-FEED, COPY = _qualified(name("feed")), _qualified(name("feed_copy"))
+def _quoted(table: str) -> str:
+    """A table's name (schema-qualified when there is one) quoted for the dialect: the prefix
+    and schema are settings, never SQL."""
+    preparer = op.get_context().dialect.identifier_preparer
+    return preparer.format_table(sa.table(name(table), schema=SCHEMA))
 
 
 def _keep_rows(columns: str) -> None:
     """Copy the feed aside and drop it, so it can be created again under the same names."""
-    op.execute(f"CREATE TABLE {COPY} AS SELECT {columns} FROM {FEED}")
+    op.execute(f"CREATE TABLE {_quoted('feed_copy')} AS SELECT {columns} FROM {_quoted('feed')}")
     op.drop_table(name("feed"), schema=SCHEMA)
 
 
 def _restart_ids(column: str) -> None:
     """PostgreSQL: the serial's sequence continues after the copied ids."""
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":
+        feed = _quoted("feed")
         op.execute(
-            f"SELECT setval(pg_get_serial_sequence('{FEED}', '{column}'), "
-            f"coalesce((SELECT max({column}) FROM {FEED}), 0) + 1, false)"
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence(:feed, :column), "
+                f"coalesce((SELECT max({column}) FROM {feed}), 0) + 1, false)"
+            ).bindparams(
+                sa.bindparam("feed", feed, type_=sa.String()),
+                sa.bindparam("column", column, type_=sa.String()),
+            )
         )
 
 
 def upgrade() -> None:
     """Upgrade schema."""
+    FEED, COPY = _quoted("feed"), _quoted("feed_copy")
     _keep_rows("position, case_id, seq")
     op.create_table(
         name("feed"),
@@ -67,6 +74,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
+    FEED, COPY = _quoted("feed"), _quoted("feed_copy")
     # Rows not placed yet follow the placed ones, in insert order.
     _keep_rows(
         f"coalesce(position, id + (SELECT coalesce(max(position), 0) FROM {FEED})) AS position, "

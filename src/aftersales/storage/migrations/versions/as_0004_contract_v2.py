@@ -180,7 +180,10 @@ def upgrade() -> None:
 
 
 def _q(table: str) -> str:
-    return f"{SCHEMA}.{name(table)}" if SCHEMA else name(table)
+    """A table's name (schema-qualified when there is one) quoted for the dialect: the prefix
+    and schema are settings, never SQL."""
+    preparer = op.get_context().dialect.identifier_preparer
+    return preparer.format_table(sa.table(name(table), schema=SCHEMA))
 
 
 def _fold_timers() -> None:

@@ -1,13 +1,14 @@
 """The training page's own words: headings, buttons, sentence frames and the stories of the
 shipped histories. The machine's vocabulary (states, events, guards, timers, evidence kinds) is
-not repeated here: it comes from :mod:`aftersales.workflow.vocabulary` and the reason catalog.
+not repeated here: it comes from :mod:`aftersales.workflow.vocabulary`,
+:mod:`aftersales.diagrams.labels` and the reason catalog.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from ..workflow.vocabulary import Label
+from ...workflow.vocabulary import Label
 
 PAGE: Final[dict[str, Label]] = {
     "title": Label("售后协商培训", "After-sales negotiation training"),

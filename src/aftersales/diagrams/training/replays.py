@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from ..histories import Line, MemoryTarget, parse_history, replay_lines
-from ..scenarios import SCENARIOS, history
-from ..workflow.case import Case
-from ..workflow.errors import AftersalesError
+from ...histories import Line, MemoryTarget, parse_history, replay_lines
+from ...scenarios import SCENARIOS, history
+from ...workflow.case import Case
+from ...workflow.errors import AftersalesError
 
 
 def _lines(name: str) -> list[Line]:

@@ -7,29 +7,31 @@ package and asking the machine, so the page shows exactly what the machine does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from html import escape
 from pathlib import Path
 
 import graphviz
 
-from ..scenarios import SCENARIOS, Scenario
-from ..workflow.vocabulary import PICTURE_LABELS, ROLE_LABELS, Label, Role
-from . import words
+from ...scenarios import SCENARIOS, Scenario
+from ...workflow.vocabulary import ROLE_LABELS, Label, Role
+from .. import words
+from ..labels import PICTURE_LABELS
+from ..model import steps
+from ..render import actor_diagram, highlight_diagram, machine_diagram, write
+from ..words import Lang
 from .assets import CSS, SCRIPT
 from .cards import card, click_path
 from .markup import answer_key, bi, card_html, figure, question_html
-from .model import steps
 from .quiz import questions
-from .render import actor_diagram, highlight_diagram, machine_diagram
 from .replays import replay_seed
 from .texts import PAGE
-from .words import Lang
 
 __all__ = [
     "ROLES",
     "click_path",
     "page_html",
+    "render_all",
     "replay_seed",
     "scenario_diagram",
     "training_diagrams",
@@ -157,3 +159,13 @@ def write_page(out: Path) -> Path:
     target = out / "index.html"
     target.write_text(page_html(), encoding="utf-8")
     return target
+
+
+def render_all(out: Path, formats: Iterable[str] = ("dot", "svg")) -> list[Path]:
+    """The committed training set: every picture in both languages, and the page."""
+    formats = tuple(formats)
+    written = []  # the first write checks for dot before anything is written
+    for stem, dot in training_diagrams():
+        written += write(dot, out, stem, formats)
+    written.append(write_page(out))
+    return written

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
-from ..workflow.vocabulary import Label
+from ...workflow.vocabulary import Label
 from .answers import GRADES
 from .cards import Card, Entry, Way
 from .quiz import Question

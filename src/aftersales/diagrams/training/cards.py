@@ -10,21 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..scenarios import Scenario
-from ..workflow.case import Case
-from ..workflow.liability import RULES, evidence_need
-from ..workflow.reasons import catalog
-from ..workflow.record import Actor
-from ..workflow.vocabulary import (
-    BUYER_REASON_LABELS,
-    CASE_TYPE_LABELS,
-    CATEGORY_LABELS,
-    NEGOTIATION_TYPE_LABELS,
-    ROLE_LABELS,
-    STATE_LABELS,
-    Label,
-)
-from . import words
+from ...scenarios import Scenario
+from ...workflow.case import Case
+from ...workflow.liability import RULES, evidence_need
+from ...workflow.reasons import catalog
+from ...workflow.record import Actor
+from ...workflow.vocabulary import CASE_TYPE_LABELS, ROLE_LABELS, STATE_LABELS, Label
+from .. import words
+from ..labels import BUYER_REASON_LABELS, CATEGORY_LABELS, NEGOTIATION_TYPE_LABELS
 from .replays import Decision, decisions, replay_seed
 from .texts import CONSOLE_PATH, CONSOLE_STEPS, PAGE, STORIES
 

@@ -8,25 +8,33 @@ from typing import get_args
 
 import pytest
 
-from aftersales.workflow import errors
-from aftersales.workflow.graph import machine_graph
-from aftersales.workflow.inputs import BuyerReason, CaseType, Category, EvidenceKind
-from aftersales.workflow.liability import RULES
-from aftersales.workflow.vocabulary import (
+from aftersales.diagrams.labels import (
     BUYER_REASON_LABELS,
-    CASE_TYPE_LABELS,
     CATEGORY_LABELS,
     DURATION_UNITS,
     ERROR_LABELS,
     EVIDENCE_GROUP_LABELS,
-    EVIDENCE_LABELS,
-    GUARD_LABELS,
+    NEGOTIATION_TYPE_LABELS,
     PHASE_LABELS,
     RISK_LABELS,
-    STATE_LABELS,
-    STATE_PHASES,
-    TIMER_KINDS,
     TIMER_LABELS,
+)
+from aftersales.workflow import errors
+from aftersales.workflow.graph import machine_graph
+from aftersales.workflow.inputs import (
+    SEVEN_DAY_RETURN,
+    BuyerReason,
+    CaseType,
+    EvidenceKind,
+    NegotiationType,
+)
+from aftersales.workflow.liability import RULES
+from aftersales.workflow.vocabulary import (
+    CASE_TYPE_LABELS,
+    EVIDENCE_LABELS,
+    GUARD_LABELS,
+    STATES,
+    TIMER_KINDS,
     Label,
 )
 
@@ -88,15 +96,20 @@ def test_every_liability_rule_has_a_short_risk_phrase():
 
 
 def test_every_state_belongs_to_a_labelled_phase():
-    assert set(STATE_PHASES) == set(machine_graph().states) == set(STATE_LABELS)
-    assert set(STATE_PHASES.values()) == set(PHASE_LABELS)
+    assert {info.phase for info in STATES.values()} == set(PHASE_LABELS)
+    assert all(filled(info.label) for info in STATES.values())
     assert all(filled(label) for label in PHASE_LABELS.values())
 
 
 @pytest.mark.parametrize(
-    ("literal", "table"),
-    [(CaseType, CASE_TYPE_LABELS), (Category, CATEGORY_LABELS), (BuyerReason, BUYER_REASON_LABELS)],
+    ("values", "table"),
+    [
+        (get_args(CaseType), CASE_TYPE_LABELS),
+        (SEVEN_DAY_RETURN, CATEGORY_LABELS),
+        (get_args(BuyerReason), BUYER_REASON_LABELS),
+        (get_args(NegotiationType), NEGOTIATION_TYPE_LABELS),
+    ],
 )
-def test_every_fact_value_has_a_label(literal, table):
-    assert set(table) == set(get_args(literal))
+def test_every_fact_value_has_a_label(values, table):
+    assert set(table) == set(values)
     assert all(filled(label) for label in table.values())

@@ -11,22 +11,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..scenarios import SCENARIOS
-from ..workflow.case import Case, Verdict
-from ..workflow.graph import machine_graph
-from ..workflow.liability import evidence_need
-from ..workflow.reasons import catalog
-from ..workflow.record import Actor
-from ..workflow.vocabulary import (
-    BUYER_REASON_LABELS,
-    CASE_TYPE_LABELS,
-    CATEGORY_LABELS,
-    NEGOTIATION_TYPE_LABELS,
-    STATE_LABELS,
-    STATE_TIMERS,
-    Label,
-)
-from . import words
+from ...scenarios import SCENARIOS
+from ...workflow.case import Case, Verdict
+from ...workflow.graph import machine_graph
+from ...workflow.liability import evidence_need
+from ...workflow.reasons import catalog
+from ...workflow.record import Actor
+from ...workflow.vocabulary import CASE_TYPE_LABELS, STATE_LABELS, STATE_TIMERS, Label
+from .. import words
+from ..labels import BUYER_REASON_LABELS, CATEGORY_LABELS, NEGOTIATION_TYPE_LABELS
 from .answers import explain, outcome, verdict_class
 from .replays import Decision, decisions, recommended_histories
 from .texts import MOVES, PAGE, STORIES
@@ -184,7 +177,8 @@ def _option(decision: Decision, move: Move) -> Option:
     actor = line.actor or Actor.merchant(case.record.facts.shop_id)
     verdict = case.would(move.event, actor, at=line.at, data=move.data)
     grade = verdict_class(verdict, recommended=move.kind == "best")
-    return Option(move, verdict, grade, outcome(verdict), explain(case, move, verdict, grade))
+    why = explain(case, move.event, move.data, verdict, grade)
+    return Option(move, verdict, grade, outcome(verdict), why)
 
 
 def _facts(decision: Decision) -> tuple[tuple[Label, Label], ...]:

@@ -6,25 +6,17 @@ code identifiers, so none is shown: the code, the state and the catalog are put 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any
 
-from ..workflow.case import Case, Verdict
-from ..workflow.graph import machine_graph
-from ..workflow.liability import RULES
-from ..workflow.reasons import catalog
-from ..workflow.vocabulary import (
-    ERROR_LABELS,
-    LEGEND_LABELS,
-    NEXT_ACTOR,
-    STATE_LABELS,
-    STATE_TIMERS,
-    Label,
-)
-from . import words
+from ...workflow.case import Case, Verdict
+from ...workflow.graph import machine_graph
+from ...workflow.liability import RULES
+from ...workflow.reasons import catalog
+from ...workflow.vocabulary import NEXT_ACTOR, STATE_LABELS, STATE_TIMERS, Label
+from .. import words
+from ..labels import ERROR_LABELS, LEGEND_LABELS
 from .texts import PAGE, WHY
-
-if TYPE_CHECKING:
-    from .quiz import Move
 
 GRADES = ("best", "ok", "risk", "refused")
 
@@ -50,17 +42,17 @@ def outcome(verdict: Verdict) -> Label:
     return words.fill(PAGE["leads_to"], name)
 
 
-def explain(case: Case, move: Move, verdict: Verdict, grade: str) -> Label:
-    """Why the machine answers as it does, in a sentence or two."""
+def explain(case: Case, event: str, data: Mapping[str, Any], verdict: Verdict, grade: str) -> Label:
+    """Why the machine answers ``event`` with ``data`` as it does, in a sentence or two."""
     if grade == "refused":
-        return _refusal(case, move, verdict)
+        return _refusal(case, data, verdict)
     if grade == "risk":
         return words.both([RULES[rule] for rule in verdict.risk], sep="and")
-    if move.event == "reject":
+    if event == "reject":
         return RULES["R4_defensible"]
     following = _next(verdict.state_after or "")
-    if grade == "best" and move.event in WHY:
-        return Label(WHY[move.event].zh + following.zh, f"{WHY[move.event].en} {following.en}")
+    if grade == "best" and event in WHY:
+        return Label(WHY[event].zh + following.zh, f"{WHY[event].en} {following.en}")
     return following
 
 
@@ -75,8 +67,8 @@ def _next(state: str) -> Label:
     return words.fill(WHY["next"], Label(*(words.timer(kind, lang) for lang in words.LANGS)))
 
 
-def _refusal(case: Case, move: Move, verdict: Verdict) -> Label:
-    reason = catalog().get(str(move.data.get("reason", "")))
+def _refusal(case: Case, data: Mapping[str, Any], verdict: Verdict) -> Label:
+    reason = catalog().get(str(data.get("reason", "")))
     named = Label(reason.label_zh, reason.label_en) if reason else None
     if verdict.code == "evidence_required" and named:
         return words.fill(WHY["refused_image"], named)
