@@ -53,8 +53,11 @@ def test_every_stored_v2_digest_is_recomputed_from_its_row_as_stored():
 def test_the_same_histories_written_now_give_the_same_rows_and_digests(tmp_path):
     store = CaseStore(f"sqlite:///{tmp_path / 'now.db'}")
     store.create_schema()
-    for source in sources():
-        replay_lines(parse_history(read_history(source), str(source)), StoreTarget(store))
+    stored = {row["case_id"] for row in ROWS}
+    for source in sources():  # those the fixture was made from (histories added since: not)
+        lines = parse_history(read_history(source), str(source))
+        if lines[0].data.get("case_id") in stored:
+            replay_lines(lines, StoreTarget(store))
     store.engine.dispose()
     with sqlite3.connect(tmp_path / "now.db") as conn:
         conn.row_factory = sqlite3.Row

@@ -26,22 +26,22 @@ depends_on: str | Sequence[str] | None = None
 INDEX = f"uq_{PREFIX}event_position"
 
 
-def _qualified(table: str) -> str:
-    return f"{SCHEMA}.{table}" if SCHEMA else table
-
-
-EVENT, FEED = _qualified(name("event")), _qualified(name("feed"))
-PLACED = _qualified(name("feed_placed"))
+def _quoted(table: str) -> str:
+    """A table's name (schema-qualified when there is one) quoted for the dialect: the prefix
+    and schema are settings, never SQL."""
+    preparer = op.get_context().dialect.identifier_preparer
+    return preparer.format_table(sa.table(name(table), schema=SCHEMA))
 
 
 def upgrade() -> None:
     """Upgrade schema."""
+    EVENT, FEED, PLACED = _quoted("event"), _quoted("feed"), _quoted("feed_placed")
     op.add_column(
         name("event"), sa.Column("position", sa.BigInteger(), nullable=True), schema=SCHEMA
     )
     op.execute(
-        f"UPDATE {EVENT} SET position = (SELECT f.position FROM {FEED} f "
-        f"WHERE f.case_id = {EVENT}.case_id AND f.seq = {EVENT}.seq)"
+        f"UPDATE {EVENT} AS e SET position = (SELECT f.position FROM {FEED} f "
+        "WHERE f.case_id = e.case_id AND f.seq = e.seq)"
     )
     # Events the reader had not placed (PostgreSQL) follow, in insert order; then any event
     # without a feed row. Plain SQL throughout, so the offline script does the same.
@@ -53,8 +53,8 @@ def upgrade() -> None:
         "WHERE e.position IS NULL"
     )
     op.execute(
-        f"UPDATE {EVENT} SET position = (SELECT p.position FROM {PLACED} p "
-        f"WHERE p.case_id = {EVENT}.case_id AND p.seq = {EVENT}.seq) WHERE position IS NULL"
+        f"UPDATE {EVENT} AS e SET position = (SELECT p.position FROM {PLACED} p "
+        "WHERE p.case_id = e.case_id AND p.seq = e.seq) WHERE e.position IS NULL"
     )
     op.drop_table(name("feed_placed"), schema=SCHEMA)
     op.create_index(INDEX, name("event"), ["position"], unique=True, schema=SCHEMA)
@@ -63,6 +63,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
+    EVENT, FEED = _quoted("event"), _quoted("feed")
     op.create_table(
         name("feed"),
         sa.Column("id", sa.Integer(), nullable=False),
@@ -84,10 +85,12 @@ def downgrade() -> None:
         "+ row_number() OVER (ORDER BY case_id, seq), NULL, case_id, seq "
         f"FROM {EVENT} WHERE position IS NULL"
     )
-    if op.get_bind().dialect.name == "postgresql":  # the serial continues after the copied ids
+    if op.get_context().dialect.name == "postgresql":  # the serial goes on after the ids
         op.execute(
-            f"SELECT setval(pg_get_serial_sequence('{FEED}', 'id'), "
-            f"coalesce((SELECT max(id) FROM {FEED}), 0) + 1, false)"
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence(:feed, 'id'), "
+                f"coalesce((SELECT max(id) FROM {FEED}), 0) + 1, false)"
+            ).bindparams(sa.bindparam("feed", FEED, type_=sa.String()))
         )
     op.drop_index(INDEX, name("event"), schema=SCHEMA)
     op.drop_column(name("event"), "position", schema=SCHEMA)  # SQLite >= 3.35 drops columns
