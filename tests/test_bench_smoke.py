@@ -29,6 +29,7 @@ TINY = {
     "p7_report.py": (["--cases", "200", "--rounds", "1"], ()),
     "p8_lifecycle.py": (["--cases", "4", "--rounds", "1"], ALL_PEERS),
     "p9_long_case.py": (["--events", "450", "--rounds", "1"], ()),
+    "p9_linear.py": (["--events", "400", "--rounds", "1"], ()),
 }
 FIELDS = {"id", "figure", "value", "baseline", "unit", "ratio", "target", "passed", "min", "max"}
 

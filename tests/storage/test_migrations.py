@@ -24,7 +24,7 @@ from aftersales.storage.verify import verify
 from tests.support import BUYER, MERCHANT, at, ev, facts
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REVISIONS = ["as_0001", "as_0002", "as_0003", "as_0004", "as_0007"]
+REVISIONS = ["as_0001", "as_0002", "as_0003", "as_0004", "as_0005", "as_0007"]
 
 
 class HostOrder(SQLModel, table=True):
@@ -249,6 +249,7 @@ def test_a_table_prefix_names_every_table(tmp_path):
         [
             "shop1_as_alembic_version",
             "shop1_as_case",
+            "shop1_as_commitment",
             "shop1_as_divergence",
             "shop1_as_event",
             "shop1_as_refused",
@@ -332,6 +333,29 @@ def test_a_v1_database_beside_a_host_revision_gives_up_only_its_own(tmp_path):
     engine.dispose()
 
 
+def test_a_downgrade_and_upgrade_round_trip_keeps_every_case_verified(db_url):
+    # The downgrade to as_0003 drops the workflow version and the v2 facts from the case rows,
+    # and the events' origin; the upgrade takes them back from each opening, and the origins
+    # from the notes the downgrade kept them in.
+    upgrade(db_url)
+    store = CaseStore(db_url)
+    store.open_case(facts(case_id="C1", sku_id="SKU-7", count=2, received=True, used=True))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1), origin="platform")
+    store.open_case(facts(case_id="C2"))
+    store.engine.dispose()
+    downgrade(db_url, "as_0003")
+    upgrade(db_url)
+    store = CaseStore(db_url)
+    report = verify(store)
+    assert report.ok, [str(d) for d in report.divergences]
+    [case] = [store.get("C1")]
+    assert case.record.workflow_version == 2
+    assert (case.record.facts.sku_id, case.record.facts.count) == ("SKU-7", 2)
+    assert case.record.facts.received and case.record.facts.used
+    assert [e.origin for e in case.events] == ["local", "platform"]
+    assert "stored_origin" not in case.events[1].note
+
+
 def test_feed_positions_move_into_the_event_rows_and_back(db_url):
     """as_0007 moves every feed position into its event row and the downgrade restores the feed
     table: cursors stay valid both ways; an event not placed yet (PostgreSQL) is placed after."""
@@ -344,7 +368,7 @@ def test_feed_positions_move_into_the_event_rows_and_back(db_url):
     assert sorted(p for p, _, _ in placed) == [1, 2, 3]
     store.send("C2", "agree", actor=MERCHANT, at=at(1))  # PostgreSQL: not placed yet
     store.engine.dispose()
-    downgrade(db_url, "as_0004")
+    downgrade(db_url, "as_0005")
     engine = make_engine(db_url)
     with engine.connect() as conn:
         feed = conn.execute(

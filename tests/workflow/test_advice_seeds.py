@@ -36,11 +36,11 @@ EXPECTED: dict[str, list[tuple[int, str, str | None]]] = {
     "virtual_partial_refund.jsonl": [(1, "negotiate", "modify_amount_only")],
     "virtual_direct_rejection.jsonl": [(1, "negotiate", "virtual_service_completed")],
     "fresh_quality_evidence_refund.jsonl": [
-        (1, "negotiate", "no_seven_day_return_invite_cancel"),
+        (1, "negotiate", "no_seven_day_return_request_quality_evidence"),
         (3, "agree", None),
     ],
     "plants_partial_damage_refund.jsonl": [
-        (1, "negotiate", "no_seven_day_return_invite_cancel"),
+        (1, "negotiate", "no_seven_day_return_request_quality_evidence"),
         (3, "negotiate", "modify_amount_only"),
     ],
     "custom_defensible_rejection.jsonl": [
@@ -80,17 +80,6 @@ def test_the_risky_seed_history_does_what_the_advice_avoids(scenario):
     assert advice.event == "negotiate"
 
 
-KNOWN_DISAGREEMENTS = {
-    ("fresh_quality_evidence_refund.jsonl", 2),
-    ("plants_partial_damage_refund.jsonl", 2),
-}
-"""Where the quiz's right answer (the seed history's own move) is not what ``advise`` puts
-first. Both histories ask for quality evidence, but their facts leave ``received`` at its
-default (false): shipped and not yet received, the playbook's earlier row (invite the buyer to
-cancel, seed 2.1) matches first. The quiz's answer is then among the advice's alternatives.
-Setting ``"received": true`` in those two seed histories would make them agree."""
-
-
 def test_the_quizs_right_answers_agree_with_the_advice():
     disagreements = set()
     compared = 0
@@ -102,6 +91,5 @@ def test_the_quizs_right_answers_agree_with_the_advice():
             compared += 1
             if _shape(advice) != right:
                 disagreements.add((name, line.number))
-                assert right in [_shape(move) for move in advice.alternatives], (name, line)
     assert compared >= 10
-    assert disagreements == KNOWN_DISAGREEMENTS
+    assert disagreements == set()

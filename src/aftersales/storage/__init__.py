@@ -5,6 +5,7 @@ from ..extras import require
 require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic", "orjson", "msgspec")
 
 from .autogenerate import include_name, include_object
+from .commitments import secret_from_environ
 from .engine import make_engine
 from .feed import FeedItem
 from .store import CaseStore, Refusal
@@ -18,4 +19,5 @@ __all__ = [
     "include_name",
     "include_object",
     "make_engine",
+    "secret_from_environ",
 ]

@@ -24,6 +24,7 @@ from ..workflow.record import Actor, CaseRecord, EventRecord
 from ..workflow.replay import replay
 from .cache import Entry
 from .codec import event_row, record_from_row
+from .commitments import Commitments
 from .snapshot import SNAPSHOT_VERSION, Unreadable, from_snapshot, to_snapshot
 from .statements import Statement
 from .tables import case_table, event_table, refused_table
@@ -71,6 +72,7 @@ ALWAYS_WRITTEN = (
     "due_at",
     "timer_kind",
     "timer_error",
+    "seal",  # the keyed commitment to the row's head (#24), new with every version
 )
 """The case row's columns every write sets."""
 WRITTEN_IF_CHANGED = (
@@ -155,6 +157,7 @@ class Repository:
 
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key
+        self.commitments = Commitments(key)
 
     # -- reading ---------------------------------------------------------------------------
     def find(self, conn: Connection, case_id: str) -> Loaded | None:
@@ -252,7 +255,8 @@ class Repository:
         }
         events, last = self._log_rows(case, "")
         values = {column.name: None for column in case_table.c}
-        INSERT_CASE.execute(conn, {**values, **row, **state_values(case, last, prefix="")})
+        seals = self.commitments.seals(case.case_id, record.seq, last, record.facts.platform_id)
+        INSERT_CASE.execute(conn, {**values, **row, **state_values(case, last, prefix=""), **seals})
         self._write_log(conn, events)
         return last
 
@@ -271,6 +275,7 @@ class Repository:
             if rows:
                 events += rows
                 values = state_values(item.case, last, prefix="")
+                values["seal"] = self.commitments.head(item.case.case_id, item.case.version, last)
                 columns = changed_columns(values, item.stored)
                 updates.setdefault(columns, []).append(
                     {
@@ -301,6 +306,7 @@ class Repository:
             placed.executemany(conn, events)
         except sa.exc.IntegrityError as exc:
             raise lost_race(*{row["case_id"] for row in events}) from exc
+        self.commitments.log(conn, events)
 
     def refusal(
         self,
@@ -330,7 +336,9 @@ class Repository:
             "origin": origin if origin in ("local", "platform") else "local",
             "data": _as_object(safe_json(data)),
         }
-        return {"id": insert_refusal(conn, row), **row}
+        refusal_id = insert_refusal(conn, row)
+        self.commitments.refusal(conn, row)
+        return {"id": refusal_id, **row}
 
 
 def insert_refusal(conn: Connection, row: dict[str, Any]) -> int:

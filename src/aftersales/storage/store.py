@@ -24,6 +24,7 @@ from ..workflow.inputs import CaseFacts, Id, Policy, Strict, check_facts, parse,
 from ..workflow.liability import Assessment
 from ..workflow.record import Actor, EventRecord
 from .cache import DEFAULT_SIZE, CaseCache, Entry
+from .commitments import secret_key
 from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
 from .repository import Repository, insert_refusal, not_found, row_values
@@ -76,7 +77,9 @@ class CaseStore:
     """Cases in a database: open, send, ask, read, sweep timers, follow the feed.
 
     ``db`` is a database URL (``sqlite:///cases.db``, ``postgresql://...``), a plain path to a
-    SQLite file, or an :class:`Engine`. ``secret`` makes the log's digest chain a keyed MAC.
+    SQLite file, or an :class:`Engine`. ``secret`` (bytes, or text taken as UTF-8) makes the
+    log's digest chain a keyed MAC and keeps the keyed commitments ``verify`` checks (see
+    :mod:`aftersales.storage.commitments`); text that is not UTF-8 is ``invalid_input``.
     A command stamped more than ``max_skew`` after ``clock()`` is refused; ``clock`` must
     return timezone-aware datetimes (it is called once here to check).
 
@@ -90,7 +93,7 @@ class CaseStore:
         self,
         db: str | Engine,
         *,
-        secret: bytes | None = None,
+        secret: bytes | str | None = None,
         clock: Callable[[], datetime] = utc_now,
         max_skew: timedelta = timedelta(minutes=5),
         retries: int = 2,
@@ -107,7 +110,7 @@ class CaseStore:
                 "db",
             )
         check_backend(self.engine.dialect.name)
-        self.repository = Repository(secret)
+        self.repository = Repository(secret_key(secret))
         self.clock = _checked(clock)
         self.max_skew = max_skew
         self.retries = retries
@@ -360,6 +363,7 @@ class CaseStore:
             if found is not None and {k: found[k] for k in row} == row:
                 return False
             new_id = insert_refusal(conn, row)
+            self.repository.commitments.refusal(conn, row)
         error.refusal = replace(refusal, id=new_id)
         return True
 
@@ -398,7 +402,7 @@ class CaseStore:
         the case had a parked timer."""
         _check_case_id(case_id)
         with transaction(self.engine, session) as conn:
-            released = unpark(conn, case_id)
+            released = unpark(conn, self.repository, case_id)
         if released is None:
             raise not_found(case_id)
         return released

@@ -77,17 +77,17 @@ def sweep(
         except sa.exc.SQLAlchemyError:
             raise  # the database failed, not the case: every case waits for it
         except Exception as exc:  # one case must not stop the others
-            _park(conn, row.case_id, exc)
+            _park(conn, repository, row.case_id, exc)
             continue
         batch.append(loaded)
     repository.append(conn, batch)
     return [event for item in batch for event in item.case.events]
 
 
-def _park(conn: Connection, case_id: str, exc: Exception) -> None:
+def _park(conn: Connection, repository: Repository, case_id: str, exc: Exception) -> None:
     error = safe_text(f"{type(exc).__name__}: {exc}", 500)
     logger.error("case %s: its due timer cannot fire, parked: %s", case_id, error)
-    conn.execute(case_table.update().where(_case.case_id == case_id).values(timer_error=error))
+    repository.commitments.reseal(conn, case_id, timer_error=error)
 
 
 def _repair(conn: Connection, row: Any, case: Case) -> None:
@@ -119,14 +119,12 @@ def parked_timers(conn: Connection) -> list[ParkedTimer]:
     return [ParkedTimer(r.case_id, r.due_at, r.timer_kind, r.timer_error) for r in rows]
 
 
-def unpark(conn: Connection, case_id: str) -> bool | None:
+def unpark(conn: Connection, repository: Repository, case_id: str) -> bool | None:
     """Clear a case's parked error: whether it had one, or ``None`` if there is no such case."""
-    done = conn.execute(
-        case_table.update()
-        .where(_case.case_id == case_id, _case.timer_error.is_not(None))
-        .values(timer_error=None)
-    )
-    if done.rowcount:
-        return True
-    found = conn.execute(sa.select(_case.case_id).where(_case.case_id == case_id)).first()
-    return False if found is not None else None
+    parked = conn.execute(sa.select(_case.timer_error).where(_case.case_id == case_id)).first()
+    if parked is None:
+        return None
+    if parked.timer_error is None:
+        return False
+    repository.commitments.reseal(conn, case_id, timer_error=None)
+    return True

@@ -16,6 +16,8 @@ checked (:mod:`aftersales.storage.settings`).
   outboxes).
 - ``divergence``: where WeChat and a case disagree and no event explains it (written by
   :mod:`aftersales.wechat`).
+- ``commitment``: with a secret, the keyed store commitment that ``verify`` checks the set of
+  cases, events and refusals against (:mod:`aftersales.storage.commitments`).
 
 Which query needs each index is said beside it.
 """
@@ -154,6 +156,10 @@ class CaseRow(AftersalesModel, table=True):
     snapshot: dict[str, Any] | None = _json(default=None)
     """What the rules need, in the documented shape of ``snapshot_version``; disposable."""
     snapshot_version: int | None = None
+    seal: str | None = None
+    """With a secret: the keyed seal of the event count, head digest and parked error."""
+    link_seal: str | None = None
+    """With a secret: the keyed seal of ``platform_id`` and ``complaint_id``."""
 
 
 class EventRow(AftersalesModel, table=True):
@@ -249,7 +255,18 @@ class DivergenceRow(AftersalesModel, table=True):
     at: datetime = _time()
 
 
+class CommitmentRow(AftersalesModel, table=True):
+    """With a secret: one slot of the store commitment (see :mod:`.commitments`)."""
+
+    __tablename__ = name("commitment")
+    __table_args__ = ({"schema": SCHEMA},)
+
+    slot: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    acc: int = _big()
+
+
 case_table: sa.Table = CaseRow.__table__  # type: ignore[attr-defined]
 event_table: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
 refused_table: sa.Table = RefusedRow.__table__  # type: ignore[attr-defined]
 divergence_table: sa.Table = DivergenceRow.__table__  # type: ignore[attr-defined]
+commitment_table: sa.Table = CommitmentRow.__table__  # type: ignore[attr-defined]

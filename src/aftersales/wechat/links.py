@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..storage.commitments import Commitments
 from ..storage.engine import savepoint, transaction
 from ..storage.repository import not_found, safe_text
 from ..storage.store import CaseStore
@@ -48,10 +49,7 @@ def link_platform_id(
                 f"微信售后单 {platform_id} 已关联售后单 {taken}。",
                 "platform_id",
             )
-        done = conn.execute(
-            case_table.update().where(_case.case_id == case_id).values(platform_id=platform_id)
-        )
-        if done.rowcount != 1:
+        if not store.repository.commitments.reseal(conn, case_id, platform_id=platform_id):
             raise not_found(case_id)
 
 
@@ -84,11 +82,11 @@ def complaint_of(conn: Connection, case_id: str) -> str | None:
     return None if found is None else str(found)
 
 
-def link_complaint(conn: Connection, case_id: str, complaint_id: str) -> None:
-    """Keep the dispute id WeChat gave the case."""
-    conn.execute(
-        case_table.update().where(_case.case_id == case_id).values(complaint_id=complaint_id)
-    )
+def link_complaint(
+    conn: Connection, case_id: str, complaint_id: str, *, key: bytes | None = None
+) -> None:
+    """Keep the dispute id WeChat gave the case (``key``: the store's secret, for its seal)."""
+    Commitments(key).reseal(conn, case_id, complaint_id=complaint_id)
 
 
 def record_divergence(

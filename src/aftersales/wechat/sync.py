@@ -162,7 +162,7 @@ def sync_complaint(
             why = "no case is linked to the dispute's after-sale order"
             return ctx.diverge(key, read.after_sale_order_id, status, None, why)
         if read.complaint_id:
-            link_complaint(ctx.conn, case.case_id, read.complaint_id)
+            link_complaint(ctx.conn, case.case_id, read.complaint_id, key=store.repository.key)
         if case.liability is not None or case.final:
             return SyncResult("in_sync", case.case_id, status, case.state)
         steps = _intervention_steps(case)
@@ -181,7 +181,9 @@ def _complaint(store: CaseStore, notification: Notification, session: Session | 
         if case is None:
             return SyncResult("unknown", None, status, None, reason=UNKNOWN_ORDER)
         if notification.complaint_id:
-            link_complaint(ctx.conn, case.case_id, notification.complaint_id)
+            link_complaint(
+                ctx.conn, case.case_id, notification.complaint_id, key=store.repository.key
+            )
         at = notification.create_time
         if at is not None and at < case.last_at:
             return SyncResult("stale", case.case_id, status, case.state)
@@ -279,7 +281,9 @@ class _Context:
             self.why = f"cannot open the case: {exc.code}: {exc.message_en}"
             return None
         if order.complaint_id:
-            link_complaint(self.conn, str(facts["case_id"]), order.complaint_id)
+            link_complaint(
+                self.conn, str(facts["case_id"]), order.complaint_id, key=self.store.repository.key
+            )
         return self.store.get(str(facts["case_id"]), session=self.session)
 
     def follow(

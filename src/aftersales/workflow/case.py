@@ -70,6 +70,7 @@ class Case:
     ) -> None:
         self.record = record
         self._events: list[EventRecord] = list(events or ())
+        self._commands: dict[str, EventRecord] | None = None  # by command id, once asked
         self._lookup = lookup
         self._engine = engine
         self._run = EXECUTORS[engine]
@@ -413,10 +414,12 @@ class Case:
     def _recorded(self, command_id: str) -> EventRecord | None:
         if self._lookup is not None:
             return self._lookup(command_id)
-        for event in self._events:
-            if event.command_id == command_id:
-                return event
-        return None
+        if self._commands is None:  # built once and kept up to date: a long log stays linear
+            self._commands = {}
+            for event in reversed(self._events):  # the first event of an id wins
+                if event.command_id is not None:
+                    self._commands[event.command_id] = event
+        return self._commands.get(command_id)
 
     def _apply(
         self,
@@ -452,6 +455,8 @@ class Case:
 
     def _append(self, entry: EventRecord) -> None:
         self._events.append(entry)
+        if self._commands is not None and entry.command_id is not None:
+            self._commands.setdefault(entry.command_id, entry)
         self.record.seq, self.record.last_at = entry.seq, entry.at
 
 

@@ -51,10 +51,12 @@ def replay(
 def _apply(case: Case, record: EventRecord) -> Mismatch | None:
     try:
         if record.event == "expire" and record.origin == "local":
-            if not case.fire_due_timers(record.at):
+            fired = case.fire_due_timers(record.at)
+            if not fired:
                 return Mismatch(record.seq, "a timer expired that was not due")
+            mine = fired[-1]
         else:
-            case.send(
+            mine = case.send(
                 record.event,
                 actor=record.actor,
                 at=record.at,
@@ -65,7 +67,6 @@ def _apply(case: Case, record: EventRecord) -> Mismatch | None:
             )
     except AftersalesError as err:
         return Mismatch(record.seq, f"the current rules refuse {record.event}: {err.code}")
-    mine = case.events[-1]
     problem = _differs(mine, record)
     return Mismatch(record.seq, problem) if problem else None
 

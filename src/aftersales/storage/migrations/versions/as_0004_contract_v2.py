@@ -120,6 +120,7 @@ def upgrade() -> None:
     op.execute(case.update().where(case.c.state.in_(FINAL)).values(final=sa.true()))
     _fold_timers()
     _policies_from_openings()
+    _v2_from_openings()
     _one_case_per_platform_id()
     _to_json("case", "snapshot")
     with op.batch_alter_table(name("case"), schema=SCHEMA) as batch:
@@ -155,6 +156,7 @@ def upgrade() -> None:
             postgresql_where=sa.text("origin = 'platform'"),
         )
         batch.create_unique_constraint(f"uq_{PREFIX}event_command", ["case_id", "command_id"])
+    _origins_from_notes()
 
     with op.batch_alter_table(name("refused"), schema=SCHEMA) as batch:
         for index in ("case_id", "code", "event"):
@@ -208,6 +210,60 @@ def _policies_from_openings() -> None:
         f"UPDATE {case} SET policy = {value} "
         f"WHERE EXISTS (SELECT 1 {opening} AND e.data LIKE '%\"policy\"%')"
     )
+
+
+OPENING_VALUES = (
+    ("workflow_version", "note", "integer", "1"),
+    ("sku_id", "data", "text", "''"),
+    ("count", "data", "integer", "1"),
+    ("received", "data", "boolean", "false"),
+    ("used", "data", "boolean", "false"),
+)
+"""What a v2 opening records and the case row keeps: (column, where in the opening, type,
+the value of a v1 case)."""
+
+
+def _v2_from_openings() -> None:
+    """The contract version and the v2 facts, from each case's opening.
+
+    A case stored before v2 has none of them in its opening and keeps the v1 values. A case
+    opened under v2 and taken down to as_0003 by the downgrade (which drops these columns)
+    gets them back from its log, which kept them.
+    """
+    case, event = _q("case"), _q("event")
+    opening = f"FROM {event} e WHERE e.case_id = {case}.case_id AND e.seq = 1"
+    for column, where, kind, v1 in OPENING_VALUES:
+        if _postgres():
+            value = f"(SELECT ((e.{where})::jsonb ->> '{column}')::{kind} {opening})"
+        else:
+            value = f"(SELECT json_extract(e.{where}, '$.{column}') {opening})"
+            v1 = {"false": "0", "true": "1"}.get(v1, v1)
+        op.execute(f'UPDATE {case} SET "{column}" = COALESCE({value}, {v1})')
+
+
+STORED_ORIGIN = "stored_origin"
+"""The note key that keeps a platform event's origin while the schema is below as_0004 (that
+schema has no column for it, and a v2 row's digest covers it)."""
+
+
+def _origins_into_notes() -> None:
+    event, key = _q("event"), STORED_ORIGIN
+    if _postgres():
+        note = f"(note::jsonb || jsonb_build_object('{key}', origin))::text"
+    else:
+        note = f"json_set(note, '$.{key}', origin)"
+    op.execute(f"UPDATE {event} SET note = {note} WHERE origin <> 'local'")
+
+
+def _origins_from_notes() -> None:
+    """Origins a downgrade kept in the notes (see ``_origins_into_notes``) go back."""
+    event, key = _q("event"), STORED_ORIGIN
+    if _postgres():
+        origin, note = f"note::jsonb ->> '{key}'", f"note::jsonb - '{key}'"
+    else:
+        origin, note = f"json_extract(note, '$.{key}')", f"json_remove(note, '$.{key}')"
+    kept = f"CAST(note AS TEXT) LIKE '%\"{key}\"%'"
+    op.execute(f"UPDATE {event} SET origin = {origin}, note = {note} WHERE {kept}")
 
 
 def _one_case_per_platform_id() -> None:
@@ -291,6 +347,7 @@ def downgrade() -> None:
         batch.drop_index(f"ix_{PREFIX}event_event_case")
         batch.drop_constraint(f"uq_{PREFIX}event_command", type_="unique")
     _to_text("event", "data", "note")
+    _origins_into_notes()
     with op.batch_alter_table(name("event"), schema=SCHEMA) as batch:
         batch.drop_column("origin")
         batch.create_index(legacy("ix_event_event_case"), ["event", "case_id"])
