@@ -51,8 +51,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests $(wildcard bench)
-	$(VENV)/bin/ruff format --check src tests $(wildcard bench)
+	$(VENV)/bin/ruff check src tests tools $(wildcard bench)
+	$(VENV)/bin/ruff format --check src tests tools $(wildcard bench)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
@@ -61,8 +61,9 @@ pytest: $(STAMP)
 	$(VENV)/bin/pytest -q
 
 # The generated half of docs/ (reference pages, JSON Schemas); a test fails when it is stale.
+# The generator lives in tools/, outside the wheel.
 docs: $(STAMP)
-	$(PY) -m aftersales.reference docs
+	$(PY) tools/reference.py docs
 
 # Benchmarks print ratios against baselines run in the same process; never part of `make test`.
 # P5 needs PostgreSQL (AFTERSALES_PG_URL, default postgres@127.0.0.1:5432/test).

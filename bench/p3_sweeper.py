@@ -82,7 +82,7 @@ def template(path: Path, kind: str, n: int) -> None:
 def sweep(store: CaseStore, now: datetime) -> int:
     """Sweep until nothing is due; the number of timers fired."""
     fired = 0
-    while batch := store.fire_due_timers(now, limit=BATCH):
+    while batch := store.fire_due_timers(now, batch=BATCH):
         fired += len(batch)
     return fired
 
@@ -94,7 +94,7 @@ def capture(folder: Path, source: Path, now: datetime) -> Statements:
     shutil.copy(source, replayed)
     store = CaseStore(f"sqlite:///{swept}")
     with captured(store.engine) as statements:
-        while store.fire_due_timers(now, limit=BATCH):
+        while store.fire_due_timers(now, batch=BATCH):
             pass
     store.engine.dispose()
     conn = raw_connection(replayed)

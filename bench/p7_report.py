@@ -30,7 +30,6 @@ import sqlalchemy as sa
 
 from aftersales import Actor, AftersalesError
 from aftersales.metrics import Period
-from aftersales.metrics import report as metrics_report
 from aftersales.storage import CaseStore
 from aftersales.storage.tables import UTCDateTime, case_table, event_table, refused_table
 from common import arguments, compare, facts, interleaved, report, timed
@@ -201,10 +200,10 @@ def main() -> None:
         found = []
 
         def whole(_round: int) -> float:
-            return timed(lambda: found.append(metrics_report(store)))
+            return timed(lambda: found.append(store.report()))
 
         def one_shop(_round: int) -> float:
-            return timed(lambda: metrics_report(store, Period(shop="S7")))
+            return timed(lambda: store.report(Period(shop="S7")))
 
         def scan(_round: int) -> float:
             return timed(lambda: conn.execute(ONE_PASS).fetchall())

@@ -198,7 +198,7 @@ MISSING_EXTRAS = (
     "sys.modules['graphviz'] = None\n"  # as if the diagrams and chart extras were not installed
     "sys.modules['matplotlib'] = None\n"
     "sys.argv = ['aftersales', *sys.argv[1:]]\n"
-    "from aftersales.command import main\n"
+    "from aftersales.cli.command import main\n"
     "main()\n"
 )
 

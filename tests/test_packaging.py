@@ -79,6 +79,9 @@ def test_the_core_install_is_the_workflow_alone(dist, fresh):
         aftersales.__version__,
         "refunding",
     ]
+    # The library's documents need no extra: a history line's schema, the --json outputs, metrics.
+    core = "import aftersales.formats, aftersales.histories, aftersales.metrics, aftersales.cli"
+    _run(fresh / "python", "-c", core)
     for part, extra in (("storage", "db"), ("wechat", "db"), ("diagrams", "diagrams")):
         missing = _run(fresh / "python", "-c", f"import aftersales.{part}", ok=False)
         last = missing.stderr.strip().splitlines()[-1]
@@ -87,6 +90,14 @@ def test_the_core_install_is_the_workflow_alone(dist, fresh):
     assert command.returncode == 2
     assert command.stderr.strip() == command.stderr.strip().splitlines()[0]  # one line
     assert "pip install 'aftersales[cli]'" in command.stderr and "Traceback" not in command.stderr
+
+
+def test_the_wheel_ships_the_library_not_the_tools(dist):
+    import zipfile
+
+    names = zipfile.ZipFile(_wheel(dist)).namelist()
+    assert "aftersales/cli/command.py" in names and "aftersales/testing/plugin.py" in names
+    assert not [n for n in names if n.startswith("tools/") or n.endswith("reference.py")]
 
 
 def test_with_all_the_demo_runs_from_the_wheel(dist, fresh, tmp_path):
@@ -103,7 +114,14 @@ def test_the_sdist_tests_collect(dist, tmp_path):
     with tarfile.open(sdist) as archive:
         archive.extractall(tmp_path, filter="data")
     (unpacked,) = tmp_path.glob("aftersales-*")
-    for needed in ("tests/conftest.py", "tests/support.py", "LICENSE", "CHANGELOG.md", "docs"):
+    for needed in (
+        "tests/conftest.py",
+        "tests/support.py",
+        "LICENSE",
+        "CHANGELOG.md",
+        "docs",
+        "tools/reference.py",
+    ):
         assert (unpacked / needed).exists(), needed
     assert len(list((unpacked / "tests" / "histories").glob("*.jsonl"))) >= 20
     collected = _run(

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from aftersales.cli import app
 from aftersales.histories import MemoryTarget, replay_file
-from aftersales.metrics import Period, report, weekly
+from aftersales.metrics import Period
 from aftersales.storage import CaseStore
 from aftersales.storage.replay import StoreTarget
 
@@ -36,7 +36,7 @@ def corpus_store(tmp_path_factory):
 
 
 def test_overall_figures(corpus_store):
-    m = report(corpus_store).overall
+    m = corpus_store.report().overall
     assert m.cases == 24
     # rejected: buyer silence, escalation window, both evidence interventions, outcome
     # override, forbid policy, returned-goods rejection
@@ -58,7 +58,7 @@ def test_overall_figures(corpus_store):
 
 
 def test_by_category(corpus_store):
-    result = report(corpus_store)
+    result = corpus_store.report()
     groups = {"all": result.overall, **result.by_category}
     assert {name: g.cases for name, g in groups.items()} == {
         "all": 24,
@@ -83,18 +83,18 @@ def test_median_resolution_matches_the_cases_in_memory(corpus_store):
         if target.case.final:
             durations.append((target.case.last_at - target.case.events[0].at).total_seconds())
     expected = statistics.median(durations) / 3600
-    assert report(corpus_store).overall.median_resolution_hours == pytest.approx(expected)
+    assert corpus_store.report().overall.median_resolution_hours == pytest.approx(expected)
 
 
 def test_filters_by_shop_and_period(corpus_store):
-    assert report(corpus_store, Period(shop="nobody")).overall.cases == 0
+    assert corpus_store.report(Period(shop="nobody")).overall.cases == 0
     later = datetime(2026, 3, 2, tzinfo=UTC)
-    assert report(corpus_store, Period(since=later)).overall.cases == 0
-    assert report(corpus_store, Period(shop="S1", until=later)).overall.cases == 24
+    assert corpus_store.report(Period(since=later)).overall.cases == 0
+    assert corpus_store.report(Period(shop="S1", until=later)).overall.cases == 24
 
 
 def test_weekly_rates(corpus_store):
-    [week] = weekly(corpus_store)
+    [week] = corpus_store.weekly()
     assert week.start.weekday() == 0
     assert week.rejection_rate == pytest.approx(7 / 24)
     assert week.merchant_liable_share == pytest.approx(2 / 6)
@@ -131,7 +131,7 @@ def v2_store(tmp_path_factory):
 
 
 def test_contract_v2_figures(v2_store):
-    m = report(v2_store).overall
+    m = v2_store.report().overall
     assert m.cases == 19
     # Exchanges: reshipped and confirmed, timer-completed, reship refused (both liable).
     assert (m.exchanges, m.exchanged) == (3, 2)
@@ -173,7 +173,7 @@ def test_weeks_start_on_monday_in_the_time_zone_given(tmp_path):
     shanghai = ZoneInfo("Asia/Shanghai")
     monday_early = datetime(2026, 3, 2, 3, tzinfo=shanghai)  # still Sunday in UTC
     store.open_case(facts(opened_at=monday_early))
-    [week] = weekly(store, zone=shanghai)
+    [week] = store.weekly(zone=shanghai)
     assert week.start == datetime(2026, 3, 2, tzinfo=shanghai)
-    [utc_week] = weekly(store)
+    [utc_week] = store.weekly()
     assert utc_week.start.date().isoformat() == "2026-02-23"

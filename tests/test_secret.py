@@ -39,11 +39,6 @@ def test_a_store_takes_its_secret_as_text_or_bytes(tmp_path):
     assert info.value.field == "secret"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the CLI encodes AFTERSALES_SECRET itself (cli._store: secret.encode()); it must "
-    "call storage.secret_from_environ() instead (h1 is moving the CLI)",
-)
 def test_the_command_line_says_one_line_and_exits_2_for_a_secret_that_is_not_utf8(tmp_path):
     db = tmp_path / "c.db"
     CaseStore(f"sqlite:///{db}").create_schema()

@@ -13,10 +13,8 @@ import sqlalchemy as sa
 from aftersales import AftersalesError
 from aftersales.storage import CaseStore
 from aftersales.storage.commitments import SLOTS
-from aftersales.storage.engine import transaction
 from aftersales.storage.tables import case_table, commitment_table
 from aftersales.storage.verify import NO_COMMITMENT, verify
-from aftersales.wechat.links import link_complaint, link_platform_id
 from aftersales.workflow.case import Case
 from tests.support import BUYER, MERCHANT, T0, at, facts
 
@@ -51,9 +49,8 @@ def test_every_write_with_a_secret_keeps_verify_whole(db_url, monkeypatch):
     store.open_case(facts(case_id="C2"))
     with pytest.raises(AftersalesError):
         store.send("C2", "accept", actor=BUYER, at=at(1), data={"note": 1e300, "z": -0.0})
-    link_platform_id(store, "C2", "WX2")
-    with transaction(store.engine) as conn:
-        link_complaint(conn, "C2", "CMP2", key=store.repository.key)
+    store.link_platform_id("C2", "WX2")
+    store.link_complaint("C2", "CMP2")
     store.open_case(facts(case_id="C3"))
     store.fire_due_timers(at(0, days=3))  # a sweep: C2 and C3 expire
     assert verify(store).ok, verify(store).divergences

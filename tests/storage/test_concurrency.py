@@ -106,7 +106,7 @@ def _sweep(url: str, now_iso: str) -> int:
     fired = 0
     while True:
         try:
-            batch = store.fire_due_timers(now_iso, limit=50)
+            batch = store.fire_due_timers(now_iso, batch=50)
         except AftersalesError:
             continue
         if not batch:

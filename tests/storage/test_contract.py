@@ -264,13 +264,11 @@ def test_two_stores_on_one_database_see_each_other(db_url):
 
 
 def test_report_queries_run_on_the_backend(store):
-    from aftersales.metrics import report
-
     store.open_case(facts())
     negotiate(store)
     store.send("C1", "decline", actor=BUYER, at=at(2))
     store.send("C1", "reject", actor=MERCHANT, at=at(3), data={"evidence": [ev("chat_record")]})
-    m = report(store).overall
+    m = store.report().overall
     assert (m.cases, m.rejected_cases, m.direct_rejections) == (1, 1, 0)
     [stat] = m.negotiations
     assert (stat.negotiation_type, stat.reason, stat.count, stat.accepted) == (

@@ -41,7 +41,7 @@ import sys
 from aftersales.storage import CaseStore
 store = CaseStore(sys.argv[1])
 while True:
-    store.fire_due_timers("2026-03-20T00:00:00+08:00", limit=20)
+    store.fire_due_timers("2026-03-20T00:00:00+08:00", batch=20)
 """
 
 

@@ -69,11 +69,11 @@ def run(script: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return (
-        run("from aftersales.command import main; main()", **env)
+        run("from aftersales.cli.command import main; main()", **env)
         if not args
         else run(
             f"import sys; sys.argv = ['aftersales', *{list(args)!r}]\n"
-            "from aftersales.command import main; main()",
+            "from aftersales.cli.command import main; main()",
             **env,
         )
     )

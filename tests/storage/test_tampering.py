@@ -23,7 +23,6 @@ from sqlalchemy.engine import Connection
 from aftersales import Actor
 from aftersales.storage import CaseStore
 from aftersales.storage.codec import event_row, record_from_row
-from aftersales.storage.engine import transaction
 from aftersales.storage.repository import state_values
 from aftersales.storage.tables import (
     case_table,
@@ -33,7 +32,6 @@ from aftersales.storage.tables import (
     refused_table,
 )
 from aftersales.storage.verify import verify
-from aftersales.wechat.links import link_complaint, link_platform_id, record_divergence
 from aftersales.workflow.case import Case
 from aftersales.workflow.errors import AftersalesError
 from aftersales.workflow.replay import replay
@@ -61,11 +59,10 @@ def populate(store: CaseStore) -> None:
         with pytest.raises(AftersalesError):
             store.send("C2", "accept", actor=BUYER, at=at(hours))
     store.open_case(facts(case_id="C3"))
-    link_platform_id(store, "C3", "WX3")
-    with transaction(store.engine) as conn:
-        _link_complaint(store, conn, "C3", "CMP3")
-        record_divergence(
-            conn,
+    store.link_platform_id("C3", "WX3")
+    with store.unit_of_work() as session:
+        store.link_complaint("C3", "CMP3", session=session)
+        store.record_divergence(
             key="wechat:WX3:SOMETHING",
             platform_id="WX3",
             status="SOMETHING",
@@ -73,6 +70,7 @@ def populate(store: CaseStore) -> None:
             our_state="requested",
             reason="unexplained status",
             at=at(3),
+            session=session,
         )
     store.open_case(facts(case_id="C4"))
     store.send("C4", "negotiate", actor=MERCHANT, at=at(1), data=_invite())
@@ -86,13 +84,6 @@ def _invite() -> dict[str, Any]:
         "message": "cancel?",
         "evidence": [{"kind": "chat_record", "ref": "media-1"}],
     }
-
-
-def _link_complaint(store: CaseStore, conn: Connection, case_id: str, complaint: str) -> None:
-    try:
-        link_complaint(conn, case_id, complaint, key=store.repository.key)  # type: ignore[call-arg]
-    except TypeError:  # the release before keyed commitments
-        link_complaint(conn, case_id, complaint)
 
 
 # -- what an attacker without the key can do ----------------------------------------------------

@@ -11,7 +11,6 @@ from aftersales.wechat import (
     ShopConfig,
     act,
     error_for_platform_reply,
-    link_platform_id,
     parse_notification,
     reconcile,
     sync,
@@ -294,5 +293,5 @@ def test_link_platform_id_refuses_a_second_case(store):
     opened(store)
     store.open_case(facts(case_id="C2"))
     with pytest.raises(AftersalesError) as info:
-        link_platform_id(store, "C2", "WX-1")
+        store.link_platform_id("C2", "WX-1")
     assert info.value.code == "conflict"

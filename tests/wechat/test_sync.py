@@ -18,7 +18,6 @@ import pytest
 from aftersales.storage import CaseStore
 from aftersales.wechat import (
     ShopConfig,
-    divergences,
     parse_notification,
     reconcile,
     sync,
@@ -340,7 +339,7 @@ def test_following_a_message_twice(store, name):
     assert second.action in ("in_sync", "stale", "divergence") and not second.events
     assert len(store.history("C1")) == len(events)
     if scenario.action == "divergence":
-        [kept] = divergences(store)  # kept once, with WeChat's raw status
+        [kept] = store.divergences()  # kept once, with WeChat's raw status
         assert kept.case_id == "C1" and kept.platform_status == first.platform_status
 
 
@@ -391,7 +390,7 @@ def test_a_stale_notification_changes_nothing(store):
         store, "notify_platform_refunding.json"
     )  # created at 2 h, the case moved at 5 h
     assert result.action == "stale" and store.get("C1").state == "cancelled"
-    assert divergences(store) == []
+    assert store.divergences() == []
 
 
 def test_an_unreadable_notification_is_kept_not_raised(store):
@@ -400,7 +399,7 @@ def test_an_unreadable_notification_is_kept_not_raised(store):
         assert notification.kind == "unreadable" and notification.problem
         assert reconcile(store, notification).action == "divergence"
     reconcile(store, parse_notification("not json"))  # the same body again: kept once
-    assert len(divergences(store)) == 4
+    assert len(store.divergences()) == 4
 
 
 def test_an_order_nobody_can_read_is_kept_not_raised(store):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from aftersales import PlatformError
-from aftersales.wechat import ShopConfig, divergences, parse_notification, reconcile
+from aftersales.wechat import ShopConfig, parse_notification, reconcile
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHOP = ShopConfig(shop_id="S1")
@@ -45,7 +45,7 @@ def test_an_unknown_order_says_fetch_it_and_keeps_no_divergence(store, kind):
     result = reconcile(store, message, shop=SHOP)
     assert (result.action, result.case_id, result.our_state) == ("unknown", None, None)
     assert "fetch it and sync it" in (result.reason or "")
-    assert divergences(store) == [] and store.count_cases() == 0
+    assert store.divergences() == [] and store.count_cases() == 0
 
 
 def test_with_fetch_the_order_is_fetched_and_synced_in_one_call(store):
@@ -70,4 +70,4 @@ def test_a_fetch_wechat_refuses_raises_and_records_nothing(store):
     with pytest.raises(PlatformError) as info:
         reconcile(store, notification(), shop=SHOP, fetch=fetch)
     assert info.value.errcode == 10021050
-    assert divergences(store) == [] and store.count_cases() == 0
+    assert store.divergences() == [] and store.count_cases() == 0

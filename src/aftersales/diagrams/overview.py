@@ -34,7 +34,7 @@ TABLE = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" COLOR=
 
 
 @dataclass
-class Move:
+class PhaseArrow:
     """The arrows from one phase to one phase (or final state), drawn as one."""
 
     tail: str
@@ -58,10 +58,10 @@ def _line(arrow: Arrow, lang: Lang) -> tuple[str, str]:
     return words.aside(words.who(arrow.role, arrow.event, lang), conditions, lang), arrow.role
 
 
-def moves(model: DrawModel, lang: Lang) -> list[Move]:
+def phase_arrows(model: DrawModel, lang: Lang) -> list[PhaseArrow]:
     """Every arrow that leaves its phase, grouped by the phases it joins; a risky rejection
     keeps an arrow of its own, so its warning cannot be missed."""
-    found: dict[tuple[str, str, bool], Move] = {}
+    found: dict[tuple[str, str, bool], PhaseArrow] = {}
     for arrow in model.unfolded():
         source, target = model.node(arrow.source), model.node(arrow.target)
         if source.phase == target.phase:
@@ -69,7 +69,7 @@ def moves(model: DrawModel, lang: Lang) -> list[Move]:
         tail = f"phase_{source.phase}"
         head = target.id if target.phase == OUTCOME else f"phase_{target.phase}"
         risky = arrow.risk is not None
-        move = found.setdefault((tail, head, risky), Move(tail, head, risky))
+        move = found.setdefault((tail, head, risky), PhaseArrow(tail, head, risky))
         line, style = _line(arrow, lang)
         move.lines.setdefault(line, style)
         if arrow.risk:
@@ -99,7 +99,7 @@ def _table(canvas: Canvas, title: str, rows: Sequence[str]) -> str:
     return f"<{TABLE}{head}{''.join(rows)}</TABLE>>"
 
 
-def _draw_phase(canvas: Canvas, phase: str, members: list[Node], exits: list[Move]) -> None:
+def _draw_phase(canvas: Canvas, phase: str, members: list[Node], exits: list[PhaseArrow]) -> None:
     lang, heads = canvas.lang, _heads(canvas.lang)
     rows = [_state_row(canvas, node) for node in members]
     for index, move in enumerate(exits):
@@ -140,7 +140,7 @@ def overview_diagram(lang: Lang = "zh") -> graphviz.Digraph:
     model = draw_model()
     canvas = Canvas(f"overview_{lang}", text(PICTURE_LABELS["overview_title"], lang), lang)
     canvas.dot.attr(nodesep="0.3", ranksep="0.45")
-    found = moves(model, lang)
+    found = phase_arrows(model, lang)
     for phase in PHASE_LABELS:
         if phase != OUTCOME:
             members = [node for node in model.nodes if node.phase == phase]

@@ -35,7 +35,6 @@ from .settings import check_backend
 from .tables import PREFIX, SCHEMA, name
 
 VERSION_TABLE: Final = f"{PREFIX}alembic_version"
-BRANCH: Final = "aftersales"
 LEGACY_REVISIONS: Final = {"0001": "as_0001", "0002": "as_0002", "0003": "as_0003"}
 """Revisions of release 0.1, which kept its version in the shared ``alembic_version`` table."""
 LEGACY_TABLES: Final = ("case", "event", "feed", "refused", "timer")

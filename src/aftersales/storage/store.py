@@ -12,12 +12,13 @@ import copy
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from ..results import ParkedTimer
 from ..workflow.case import Case, Verdict
 from ..workflow.errors import AftersalesError, Conflict, InvalidInput
 from ..workflow.inputs import CaseFacts, Id, Policy, Strict, check_facts, parse, parse_time
@@ -27,10 +28,17 @@ from .cache import DEFAULT_SIZE, CaseCache, Entry
 from .commitments import secret_key
 from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
+from .links import LinkMethods
+from .report import ReportMethods
 from .repository import Repository, insert_refusal, not_found, row_values
+from .schema import Schema
 from .settings import check_backend
-from .sweeper import ParkedTimer, parked_timers, sweep, unpark
+from .sweeper import parked_timers, sweep, unpark
 from .tables import case_table, metadata, refused_table
+
+if TYPE_CHECKING:
+    from ..results import Verification
+    from ..workflow.dispatch import Engine as RulesEngine
 
 T = TypeVar("T")
 
@@ -73,8 +81,10 @@ class _CaseId(Strict):
     case_id: Id
 
 
-class CaseStore:
-    """Cases in a database: open, send, ask, read, sweep timers, follow the feed.
+class CaseStore(LinkMethods, ReportMethods):
+    """Cases in a database: open, send, ask, read, sweep timers, follow the feed; verify, report,
+    keep WeChat's links; ``schema`` migrates (the only way in: nothing outside ``storage``
+    touches the engine).
 
     ``db`` is a database URL (``sqlite:///cases.db``, ``postgresql://...``), a plain path to a
     SQLite file, or an :class:`Engine`. ``secret`` (bytes, or text taken as UTF-8) makes the
@@ -122,6 +132,28 @@ class CaseStore:
                 "cache_size 须为售后单数量(0 表示不缓存)。",
                 "cache_size",
             ) from None
+        self.schema = Schema(self.engine)
+        """The database's schema: migrations, revision, emptying a test database."""
+
+    def dispose(self) -> None:
+        """Close the store's pooled connections (the store opens new ones if used again)."""
+        self.engine.dispose()
+
+    def verify(
+        self,
+        case_id: str | None = None,
+        *,
+        engine: RulesEngine = "compiled",
+        batch: int = 500,
+        progress: Callable[[int], object] | None = None,
+        session: Session | None = None,
+    ) -> Verification:
+        """Check one case or every case against its log (see :mod:`aftersales.storage.verify`);
+        ``progress(n)`` is called after each batch of ``n`` cases; inside ``session``, in the
+        caller's transaction."""
+        from .verify import verify
+
+        return verify(self, case_id, engine=engine, batch=batch, progress=progress, session=session)
 
     def create_schema(self, *, session: Session | None = None) -> None:
         """Create the tables directly and stamp the schema's Alembic head (tests, demos, a first
@@ -369,26 +401,26 @@ class CaseStore:
 
     def fire_due_timers(
         self,
-        now: datetime | str,
+        at: datetime | str,
         *,
-        limit: int = 1000,
+        batch: int = 1000,
         case_id: str | None = None,
         session: Session | None = None,
     ) -> list[EventRecord]:
-        """Fire every timer due at or before ``now`` (of at most ``limit`` cases); the events.
+        """Fire every timer due at or before ``at`` (of at most ``batch`` cases); the events.
 
         On PostgreSQL due cases are claimed with ``FOR UPDATE SKIP LOCKED``, so sweepers running
         side by side never fire the same timer twice. A case whose expiry fails is parked with
         its error (see :meth:`parked_timers`) while every other due timer fires.
         """
-        when = parse_time(now, "now")
-        self._check_clock(when, "now")
+        when = parse_time(at, "at")
+        self._check_clock(when, "at")
         if case_id is not None:
             _check_case_id(case_id)
         touched: set[str] = set()
         try:
             with transaction(self.engine, session) as conn:
-                return sweep(conn, self.repository, when, limit, case_id, touched)
+                return sweep(conn, self.repository, when, batch, case_id, touched)
         finally:
             self.cache.drop(*touched)
 

@@ -11,7 +11,6 @@ from the record (and logged).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..results import ParkedTimer
 from ..workflow.case import Case
 from ..workflow.record import EventRecord
 from .repository import CASE_COLUMNS, Repository, safe_text
@@ -38,16 +38,6 @@ DUE_CASES = Statement(_DUE.limit(sa.bindparam("b_limit")).with_for_update(skip_l
 DUE_CASE = Statement(
     _DUE.where(_case.case_id == sa.bindparam("b_case_id")).with_for_update(skip_locked=True)
 )
-
-
-@dataclass(frozen=True)
-class ParkedTimer:
-    """A case whose due timer could not fire, and why."""
-
-    case_id: str
-    due_at: datetime | None
-    kind: str | None
-    error: str
 
 
 def sweep(

@@ -17,13 +17,15 @@ says what this proves and what it cannot).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine as SqlEngine
+from sqlalchemy.orm import Session
 
+from ..results import STORE, CaseDivergence, Verification
 from ..workflow.dispatch import Engine
 from ..workflow.inputs import Policy
 from ..workflow.replay import replay
@@ -39,9 +41,8 @@ from .commitments import (
     start,
 )
 from .engine import transaction
-from .repository import FACT_COLUMNS, facts_of
+from .repository import FACT_COLUMNS, Repository, facts_of
 from .snapshot import SNAPSHOT_VERSION, Unreadable, from_snapshot
-from .store import CaseStore
 from .tables import (
     case_table,
     commitment_table,
@@ -50,57 +51,35 @@ from .tables import (
     refused_table,
 )
 
-STORE: Final = "*"
-"""The ``case_id`` of a divergence of the store as a whole, not of one case."""
 
+class StoreParts(Protocol):
+    """What verification reads of the store (which calls it: :meth:`CaseStore.verify`)."""
 
-@dataclass(frozen=True)
-class Divergence:
-    """One place where a stored case disagrees with its log or with the rules."""
-
-    case_id: str
-    seq: int | None
-    problem: str
-
-    def __str__(self) -> str:
-        if self.case_id == STORE:
-            return f"store: {self.problem}"
-        where = f"event {self.seq}" if self.seq is not None else "case row"
-        return f"{self.case_id} {where}: {self.problem}"
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a verification found; ``notes`` are what it could not check, and why."""
-
-    checked: int
-    divergences: tuple[Divergence, ...]
-    notes: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.divergences
+    engine: SqlEngine
+    repository: Repository
 
 
 def verify(
-    store: CaseStore,
+    store: StoreParts,
     case_id: str | None = None,
     *,
     engine: Engine = "compiled",
     batch: int = 500,
     progress: Any = None,
-) -> Report:
+    session: Session | None = None,
+) -> Verification:
     """Check one case or every case; ``progress(n)`` is called after each batch of ``n``.
 
     Checking every case also checks the store as a whole; with a secret, the store commitment
-    is checked when no keyed write happened meanwhile (otherwise a note says so)."""
+    is checked when no keyed write happened meanwhile (otherwise a note says so). Inside a
+    caller's ``session`` everything is read in its transaction."""
     key = store.repository.key
-    found: list[Divergence] = []
+    found: list[CaseDivergence] = []
     notes: list[str] = []
     checked = 0
     sums: dict[int, int] = {}
-    before = None if case_id is not None or key is None else _commitment(store)
-    for rows, events, refusals in _batches(store, case_id, batch):
+    before = None if case_id is not None or key is None else _commitment(store, session)
+    for rows, events, refusals in _batches(store, case_id, batch, session):
         for row in rows:
             log = events.get(row.case_id, [])
             found += check_case(store, row, log, engine)
@@ -110,24 +89,24 @@ def verify(
         if progress is not None:
             progress(len(rows))
     if case_id is None:
-        found += _store_problems(store)
+        found += _store_problems(store, session)
     if before is not None and key is not None:
-        if _commitment(store) != before:
+        if _commitment(store, session) != before:
             notes.append(
                 "the store commitment was not checked: the store was written to while it was "
                 "verified; verify again when it is quiet"
             )
         else:
             found += _commitment_problems(key, before, sums, checked)
-    return Report(checked, tuple(found), tuple(notes))
+    return Verification(checked, tuple(found), tuple(notes))
 
 
 def _batches(
-    store: CaseStore, case_id: str | None, size: int
+    store: StoreParts, case_id: str | None, size: int, session: Session | None
 ) -> Iterator[tuple[Sequence[Any], dict[str, list[Any]], dict[str, list[Any]]]]:
     after = ""
     while True:
-        with transaction(store.engine) as conn:
+        with transaction(store.engine, session) as conn:
             query = sa.select(case_table).order_by(case_table.c.case_id).limit(size)
             if case_id is not None:
                 query = query.where(case_table.c.case_id == case_id)
@@ -168,17 +147,17 @@ def _add(
     sums[slot] = total % MODULUS
 
 
-def _commitment(store: CaseStore) -> dict[int, int]:
-    with transaction(store.engine) as conn:
+def _commitment(store: StoreParts, session: Session | None) -> dict[int, int]:
+    with transaction(store.engine, session) as conn:
         rows = conn.execute(sa.select(commitment_table.c.slot, commitment_table.c.acc)).all()
     return {int(row.slot): int(row.acc) for row in rows}
 
 
 def _commitment_problems(
     key: bytes, stored: dict[int, int], sums: dict[int, int], cases: int
-) -> Iterator[Divergence]:
-    def problem(text: str) -> Divergence:
-        return Divergence(STORE, None, text)
+) -> Iterator[CaseDivergence]:
+    def problem(text: str) -> CaseDivergence:
+        return CaseDivergence(STORE, None, text)
 
     if not stored:
         if cases:
@@ -198,20 +177,22 @@ def _commitment_problems(
             )
 
 
-def _store_problems(store: CaseStore) -> list[Divergence]:
+def _store_problems(store: StoreParts, session: Session | None) -> list[CaseDivergence]:
     """Rows of cases that do not exist, and (SQLite) events without a feed position."""
-    found: list[Divergence] = []
-    with transaction(store.engine) as conn:
+    found: list[CaseDivergence] = []
+    with transaction(store.engine, session) as conn:
         for table, what in (
             (event_table, "log rows"),
             (refused_table, "refusals"),
             (divergence_table, "divergences"),
         ):
             for case_id in conn.execute(_orphans(table)).scalars():
-                found.append(Divergence(case_id, None, f"{what} of a case that does not exist"))
+                found.append(CaseDivergence(case_id, None, f"{what} of a case that does not exist"))
         if conn.dialect.name == "sqlite":  # PostgreSQL's reader places events after commit
             for row in conn.execute(UNPLACED):
-                found.append(Divergence(row.case_id, row.seq, "an event without a feed position"))
+                found.append(
+                    CaseDivergence(row.case_id, row.seq, "an event without a feed position")
+                )
     return found
 
 
@@ -235,7 +216,9 @@ event an outbox would never see. (Each event carries its one position, unique ac
 so no event can have two, nor a position point at another event.)"""
 
 
-def check_case(store: CaseStore, row: Any, rows: list[Any], engine: Engine) -> list[Divergence]:
+def check_case(
+    store: StoreParts, row: Any, rows: list[Any], engine: Engine
+) -> list[CaseDivergence]:
     """Every difference between one case row and its log.
 
     With a secret, a case without seals is reported once as "no commitment" (and its chain
@@ -244,7 +227,7 @@ def check_case(store: CaseStore, row: Any, rows: list[Any], engine: Engine) -> l
     case_id = row.case_id
     key = store.repository.key
     if key is not None and unsealed(row):
-        found = [Divergence(case_id, None, NO_COMMITMENT)]
+        found = [CaseDivergence(case_id, None, NO_COMMITMENT)]
         return found + _checked(store, row, rows, engine, None)
     return _checked(store, row, rows, engine, key)
 
@@ -261,12 +244,12 @@ def unsealed(row: Any) -> bool:
 
 
 def _checked(
-    store: CaseStore, row: Any, rows: list[Any], engine: Engine, key: bytes | None
-) -> list[Divergence]:
+    store: StoreParts, row: Any, rows: list[Any], engine: Engine, key: bytes | None
+) -> list[CaseDivergence]:
     case_id = row.case_id
 
-    def problem(seq: int | None, text: str) -> Divergence:
-        return Divergence(case_id, seq, text)
+    def problem(seq: int | None, text: str) -> CaseDivergence:
+        return CaseDivergence(case_id, seq, text)
 
     if not rows:
         return [problem(None, "no events")]

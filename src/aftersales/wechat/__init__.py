@@ -18,9 +18,9 @@ from ..extras import require
 
 require("aftersales.wechat", "db", "sqlalchemy", "sqlmodel", "alembic")
 
+from ..results import PlatformDivergence
 from .act import Gateway, act, error_for_platform_reply, platform_command_id
 from .bodies import API, ShopConfig, outbound
-from .links import Divergence, case_for_platform_id, divergences, link_platform_id
 from .messages import AfterSaleOrder, ComplaintOrder, Notification, parse_notification
 from .status import STATUSES, is_known, states_for_status, status_for
 from .sync import SyncResult, reconcile, sync, sync_complaint
@@ -45,20 +45,17 @@ __all__ = [
     "STATUSES",
     "AfterSaleOrder",
     "ComplaintOrder",
-    "Divergence",
     "Gateway",
     "HttpGateway",
     "Intake",
     "Notification",
+    "PlatformDivergence",
     "PushRejected",
     "ShopConfig",
     "SyncResult",
     "act",
-    "case_for_platform_id",
-    "divergences",
     "error_for_platform_reply",
     "is_known",
-    "link_platform_id",
     "outbound",
     "parse_notification",
     "platform_command_id",

@@ -21,8 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..storage.engine import transaction
-from ..storage.store import CaseStore
+from ..storage import CaseStore
 from ..workflow.errors import (
     AftersalesError,
     InvalidInput,
@@ -34,7 +33,6 @@ from ..workflow.inputs import parse_time
 from ..workflow.record import Actor, EventRecord
 from .bodies import ShopConfig, outbound
 from .codes import BAD_INPUT, NEGOTIATE_FIRST, RETRYABLE, WRONG_STATE
-from .links import complaint_of
 from .status import status_for
 
 Gateway = Callable[[str, dict[str, Any]], Mapping[str, Any]]
@@ -73,8 +71,7 @@ def act(
             f"售后单 {case_id} 未关联微信售后单。",
             "platform_id",
         )
-    with transaction(store.engine, session) as conn:
-        complaint = complaint_of(conn, case_id)
+    complaint = store.complaint_id(case_id, session=session)
     api, body = outbound(case, event, fields, platform_id, shop, complaint)
     reply = gateway(api, body)
     error = error_for_platform_reply(

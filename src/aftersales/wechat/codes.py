@@ -166,8 +166,6 @@ COMPLAINT_STATUSES: Final[dict[int, str]] = {
 }
 """The dispute (纠纷单) statuses of the official complaint notification page (URL above)."""
 
-INTERVENING: Final = frozenset({100, 101, 103})
-"""The platform is handling the dispute: the case is under intervention."""
 MERCHANT_EVIDENCE_DEMANDED: Final = frozenset({106, 108})
 INTERVENTION_CANCELLED: Final = frozenset({102})
 MERCHANT_EVIDENCE_LAPSED: Final = frozenset({307})

@@ -2,9 +2,9 @@
 
 A fetched order says more than its status: ``refund_info.refund_reason`` says why money moved,
 ``merchant_update_detail`` what the console negotiated, ``details`` the buyer's new evidence.
-:class:`OrderView` turns that into candidate events, preferred first; :func:`explain` tries them,
-breadth first, with the very rules a command meets, and returns the shortest sequence that shows
-WeChat's status.
+:class:`OrderView` turns that into candidate events, preferred first; :func:`explain_status`
+tries them, breadth first, with the very rules a command meets, and returns the shortest sequence
+that shows WeChat's status.
 """
 
 from __future__ import annotations
@@ -32,20 +32,20 @@ from .status import states_for_status, status_for
 MAX_STEPS: Final = 3
 """The longest sequence of events one message may explain."""
 SYSTEM, PLATFORM = Actor.system(), Actor.platform()
-Step = tuple[str, Actor, dict[str, Any], bool]
+PlatformStep = tuple[str, Actor, dict[str, Any], bool]
 """One event to apply: its name, actor, data and whether it was inferred."""
 
 
-def explain(
+def explain_status(
     case: Case, status: str, at: datetime, platform: OrderView
-) -> tuple[list[Step], Case] | None:
+) -> tuple[list[PlatformStep], Case] | None:
     """The shortest sequence of events, each taken by the rules on a copy of ``case`` at ``at``,
     that shows WeChat's ``status`` (preferred events first); and the case it leads to."""
     start = case.copy()
     start.fire_due_timers(at)
-    frontier: list[tuple[Case, list[Step]]] = [(start, [])]
+    frontier: list[tuple[Case, list[PlatformStep]]] = [(start, [])]
     for depth in range(MAX_STEPS + 1):
-        following: list[tuple[Case, list[Step]]] = []
+        following: list[tuple[Case, list[PlatformStep]]] = []
         for current, steps in frontier:
             if platform.matches(current, status):
                 return steps, current
@@ -88,12 +88,12 @@ class OrderView:
         amount = self.order.amount if self.order.amount is not None else record.requested_amount
         return (record.case_type, record.requested_amount) == (wanted, amount)
 
-    def candidates(self, case: Case, status: str, at: datetime) -> list[Step]:
+    def candidates(self, case: Case, status: str, at: datetime) -> list[PlatformStep]:
         """Events that may explain the move, the ones ``refund_reason`` points to first."""
         order, facts = self.order, case.record.facts
         merchant, buyer = Actor.merchant(facts.shop_id), Actor.buyer(facts.buyer_id)
         placeholder = f"wechat:{order.after_sale_order_id}"
-        hinted: list[Step] = []
+        hinted: list[PlatformStep] = []
         reason = order.refund_reason
         if reason in EXPIRY_REASONS:
             hinted.append(("expire", SYSTEM, {}, False))
@@ -105,7 +105,7 @@ class OrderView:
             hinted += [("rule", PLATFORM, data, False) for data in self.rulings(case)]
         if reason in INTERCEPTION_REASONS:
             hinted.append(("intercept_succeeded", SYSTEM, {}, False))
-        found: list[Step] = []
+        found: list[PlatformStep] = []
         if case.state == "negotiating" and status == "MERCHANT_PROCESSING":
             found.append(self.buyer_answer(case, buyer, at))
         for event, actor, data in (
@@ -134,12 +134,12 @@ class OrderView:
             ("close", PLATFORM, {"message": f"closed on WeChat ({status})"}, False),
             ("expire", SYSTEM, {}, False),
         ]
-        unique: dict[str, Step] = {}
+        unique: dict[str, PlatformStep] = {}
         for step in hinted + found:
             unique.setdefault(f"{step[0]}:{sorted(step[2].items())}", step)
         return list(unique.values())
 
-    def buyer_answer(self, case: Case, buyer: Actor, at: datetime) -> Step:
+    def buyer_answer(self, case: Case, buyer: Actor, at: datetime) -> PlatformStep:
         """The buyer left a negotiation (spec section 10.3): new evidence after a request for it
         is ``supply_evidence``; a move at or after the buyer's deadline is ``expire``; anything
         else is ``decline``. Each is inferred."""
@@ -219,7 +219,7 @@ class OrderView:
             return [{"liability": "none", **money}]
         return [{}, {"liability": "buyer"}, {"liability": "merchant"}]
 
-    def deadline_step(self, case: Case, at: datetime) -> list[Step]:
+    def deadline_step(self, case: Case, at: datetime) -> list[PlatformStep]:
         """The platform's clock wins: its deadline replaces the running timer's due time."""
         deadline, timer = self.order.deadline, case.timer
         if deadline is None or timer is None or deadline <= at:

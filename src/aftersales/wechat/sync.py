@@ -21,8 +21,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
-from ..storage.engine import savepoint, transaction
-from ..storage.store import CaseStore
+from ..storage import CaseStore
 from ..workflow.case import Case
 from ..workflow.errors import AftersalesError, Conflict, StorageUnavailable
 from ..workflow.record import Actor, EventRecord
@@ -37,8 +36,7 @@ from .codes import (
     MERCHANT_EVIDENCE_LAPSED,
     buyer_reason,
 )
-from .explain import PLATFORM, SYSTEM, OrderView, Step, explain
-from .links import case_for, link_complaint, record_divergence
+from .explain import PLATFORM, SYSTEM, OrderView, PlatformStep, explain_status
 from .messages import AfterSaleOrder, ComplaintOrder, Notification
 from .status import NOT_MODELLED, is_known
 
@@ -57,10 +55,6 @@ class SyncResult:
     events: tuple[EventRecord, ...] = ()
     reason: str | None = None
     """Why a divergence was kept, or what to do next."""
-
-
-class _Refusal(Exception):
-    """The message cannot be followed: kept as a divergence."""
 
 
 def sync(
@@ -162,7 +156,7 @@ def sync_complaint(
             why = "no case is linked to the dispute's after-sale order"
             return ctx.diverge(key, read.after_sale_order_id, status, None, why)
         if read.complaint_id:
-            link_complaint(ctx.conn, case.case_id, read.complaint_id, key=store.repository.key)
+            ctx.store.link_complaint(case.case_id, read.complaint_id, session=ctx.session)
         if case.liability is not None or case.final:
             return SyncResult("in_sync", case.case_id, status, case.state)
         steps = _intervention_steps(case)
@@ -181,9 +175,7 @@ def _complaint(store: CaseStore, notification: Notification, session: Session | 
         if case is None:
             return SyncResult("unknown", None, status, None, reason=UNKNOWN_ORDER)
         if notification.complaint_id:
-            link_complaint(
-                ctx.conn, case.case_id, notification.complaint_id, key=store.repository.key
-            )
+            ctx.store.link_complaint(case.case_id, notification.complaint_id, session=ctx.session)
         at = notification.create_time
         if at is not None and at < case.last_at:
             return SyncResult("stale", case.case_id, status, case.state)
@@ -201,7 +193,7 @@ def _complaint(store: CaseStore, notification: Notification, session: Session | 
         return ctx.checked(case, _dispute_steps(view, code), when, notification.key, status)
 
 
-def _dispute_steps(case: Case, code: int | None) -> list[Step]:
+def _dispute_steps(case: Case, code: int | None) -> list[PlatformStep]:
     buyer = Actor.buyer(case.record.facts.buyer_id)
     if code in INTERVENTION_CANCELLED:
         return [("withdraw", buyer, {}, False)] if case.state == "platform_intervention" else []
@@ -213,7 +205,7 @@ def _dispute_steps(case: Case, code: int | None) -> list[Step]:
     return steps
 
 
-def _intervention_steps(case: Case) -> list[Step]:
+def _intervention_steps(case: Case) -> list[PlatformStep]:
     """The event that puts the case under intervention, if it is not yet: the buyer escalating
     a rejection or a lapsed return, or else the platform stepping in."""
     if case.state == "platform_intervention" or case.final:
@@ -231,11 +223,10 @@ class _Context:
 
     def __init__(self, store: CaseStore, session: Session) -> None:
         self.store, self.session = store, session
-        self.conn = session.connection()
         self.why = ""
 
     def case_for(self, platform_id: str) -> Case | None:
-        case_id = case_for(self.conn, platform_id)
+        case_id = self.store.linked_case(platform_id, session=self.session)
         return None if case_id is None else self.store.get(case_id, session=self.session)
 
     def open_from(self, order: AfterSaleOrder, shop: ShopConfig | None) -> Case | None:
@@ -281,8 +272,8 @@ class _Context:
             self.why = f"cannot open the case: {exc.code}: {exc.message_en}"
             return None
         if order.complaint_id:
-            link_complaint(
-                self.conn, str(facts["case_id"]), order.complaint_id, key=self.store.repository.key
+            self.store.link_complaint(
+                str(facts["case_id"]), order.complaint_id, session=self.session
             )
         return self.store.get(str(facts["case_id"]), session=self.session)
 
@@ -298,7 +289,7 @@ class _Context:
             )
             return self.diverge(key, platform_id, status, case, why)
         when = max(at or case.last_at, case.last_at)
-        found = explain(case, status, when, platform)
+        found = explain_status(case, status, when, platform)
         if found is None:
             why = platform.missing or f"no sequence of events takes {case.state} to {status}"
             return self.diverge(key, platform_id, status, case, why)
@@ -306,7 +297,7 @@ class _Context:
         return self.apply(case, steps + platform.deadline_step(reached, when), when, key, status)
 
     def checked(
-        self, case: Case, steps: list[Step], at: datetime, key: str, status: str
+        self, case: Case, steps: list[PlatformStep], at: datetime, key: str, status: str
     ) -> SyncResult:
         """Apply ``steps`` if the rules take them all on a copy; else keep a divergence."""
         probe = case.copy()
@@ -322,7 +313,7 @@ class _Context:
         return self.apply(case, steps, at, key, status)
 
     def apply(
-        self, case: Case, steps: list[Step], at: datetime, key: str, status: str
+        self, case: Case, steps: list[PlatformStep], at: datetime, key: str, status: str
     ) -> SyncResult:
         if not steps:  # our own timers due by the platform's time fire, at their own times
             fired = self.store.fire_due_timers(at, case_id=case.case_id, session=self.session)
@@ -332,7 +323,7 @@ class _Context:
         platform_id = case.record.facts.platform_id or case.case_id
         done = []
         try:
-            with savepoint(self.conn):  # every step of the message, or none
+            with self.store.savepoint(self.session):  # every step of the message, or none
                 for index, (event, actor, data, inferred) in enumerate(steps):
                     done.append(
                         self.store.send(
@@ -358,8 +349,7 @@ class _Context:
         self, key: str, platform_id: str, status: str, case: Case | None, why: str
     ) -> SyncResult:
         at = case.last_at if case is not None else None
-        record_divergence(
-            self.conn,
+        self.store.record_divergence(
             key=key,
             platform_id=platform_id,
             status=status,
@@ -367,6 +357,7 @@ class _Context:
             our_state=None if case is None else case.state,
             reason=why,
             at=at or _epoch(),
+            session=self.session,
         )
         return SyncResult(
             "divergence",
@@ -380,11 +371,8 @@ class _Context:
 @contextmanager
 def _following(store: CaseStore, session: Session | None) -> Iterator[_Context]:
     """One transaction for the whole message: the caller's session, or our own."""
-    if session is not None:
-        yield _Context(store, session)
-        return
-    with Session(store.engine) as own, own.begin():
-        yield _Context(store, own)
+    with store.unit_of_work(session) as unit:
+        yield _Context(store, unit)
 
 
 def _epoch() -> datetime:
@@ -394,15 +382,14 @@ def _epoch() -> datetime:
 
 
 def _unreadable(store: CaseStore, problem: str, key: str, session: Session | None) -> SyncResult:
-    with transaction(store.engine, session) as conn:
-        record_divergence(
-            conn,
-            key=f"wechat:unreadable:{key}",
-            platform_id="",
-            status="",
-            case_id=None,
-            our_state=None,
-            reason=f"unreadable message: {problem}",
-            at=_epoch(),
-        )
+    store.record_divergence(
+        key=f"wechat:unreadable:{key}",
+        platform_id="",
+        status="",
+        case_id=None,
+        our_state=None,
+        reason=f"unreadable message: {problem}",
+        at=_epoch(),
+        session=session,
+    )
     return SyncResult("divergence", None, "", None, reason=problem)

@@ -269,13 +269,13 @@ class Case:
         self._fire_due(when)
         return self._apply(event, actor, when, payload, command_id, origin, inferred)
 
-    def fire_due_timers(self, now: datetime | str) -> list[EventRecord]:
-        """Fire, in due order, every timer due at or before ``now``, each at its due time."""
-        return self._fire_due(parse_time(now, "now"))
+    def fire_due_timers(self, at: datetime | str) -> list[EventRecord]:
+        """Fire, in due order, every timer due at or before ``at``, each at its due time."""
+        return self._fire_due(parse_time(at, "at"))
 
-    def _fire_due(self, now: datetime) -> list[EventRecord]:
+    def _fire_due(self, when: datetime) -> list[EventRecord]:
         fired = []
-        while self.record.timer is not None and self.record.timer.due <= now:
+        while self.record.timer is not None and self.record.timer.due <= when:
             due = self.record.timer.due
             fired.append(self._apply("expire", Actor.system(), due, NoData(), None, "local"))
         return fired

@@ -50,7 +50,7 @@ class Call:
 
 
 @dataclass(frozen=True)
-class Step:
+class CompiledStep:
     """One compiled transition."""
 
     source: State
@@ -97,8 +97,8 @@ def _calls(specs: Iterable[Any]) -> tuple[Call, ...]:
     return tuple(found)
 
 
-def _step(transition: Any, event: str | None) -> Step:
-    return Step(
+def _step(transition: Any, event: str | None) -> CompiledStep:
+    return CompiledStep(
         source=transition.source,
         target=transition.target,
         event=event,
@@ -117,15 +117,15 @@ def _step(transition: Any, event: str | None) -> Step:
 class Table:
     """The compiled machine: candidates by (state, event), eventless ones by state."""
 
-    steps: dict[tuple[str, str], tuple[Step, ...]]
-    eventless: dict[str, tuple[Step, ...]]
+    steps: dict[tuple[str, str], tuple[CompiledStep, ...]]
+    eventless: dict[str, tuple[CompiledStep, ...]]
 
 
 @cache
 def table() -> Table:
     """The dispatch table of :class:`CaseMachine`, compiled once."""
-    steps: dict[tuple[str, str], list[Step]] = {}
-    eventless: dict[str, list[Step]] = {}
+    steps: dict[tuple[str, str], list[CompiledStep]] = {}
+    eventless: dict[str, list[CompiledStep]] = {}
     for state in CaseMachine.states:
         for transition in state.transitions:
             if len(transition.targets) != 1:
@@ -165,7 +165,9 @@ def run_compiled(record: CaseRecord, event: str, payload: Any, command: Command)
             return entered
 
 
-def _take(step: Step, rules: CaseRules, context: dict[str, Any], entered: list[str]) -> None:
+def _take(
+    step: CompiledStep, rules: CaseRules, context: dict[str, Any], entered: list[str]
+) -> None:
     for action in step.before:
         action(rules, {**context, "state": step.source})
     if not step.stays:

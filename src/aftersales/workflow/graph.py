@@ -27,11 +27,6 @@ class Edge:
     internal: bool
 
     @property
-    def is_self(self) -> bool:
-        """The transition stays in its state."""
-        return self.source == self.target
-
-    @property
     def legacy(self) -> bool:
         """Taken only by cases opened under an earlier contract version."""
         return any(cond in LEGACY_CONDS for cond in self.conds)

@@ -1,6 +1,6 @@
 """The reference pages of ``docs/``, written from the code itself: the machine's states and
 events, the error codes, the reason catalog, the policy and its timers, WeChat's statuses and the
-JSON Schemas. ``make docs`` (``python -m aftersales.reference docs``) writes them; a test checks
+JSON Schemas. ``make docs`` (``python tools/reference.py docs``) writes them; a test checks
 that the committed files are what the code says now.
 """
 
@@ -15,12 +15,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .workflow.errors import ERROR_CLASSES
-from .workflow.graph import Edge, machine_graph
-from .workflow.inputs import Policy
-from .workflow.liability import RULES
-from .workflow.reasons import catalog
-from .workflow.vocabulary import (
+from aftersales.workflow.errors import ERROR_CLASSES
+from aftersales.workflow.graph import Edge, machine_graph
+from aftersales.workflow.inputs import Policy
+from aftersales.workflow.liability import RULES
+from aftersales.workflow.reasons import catalog
+from aftersales.workflow.vocabulary import (
     CASE_TYPE_LABELS,
     EVENT_DATA,
     EVENT_LABELS,
@@ -64,7 +64,7 @@ def _edge_text(edge: Edge) -> str:
 
 
 def states_page() -> str:
-    from .wechat.status import STATUSES
+    from aftersales.wechat.status import STATUSES
 
     graph = machine_graph()
     statuses: dict[str, list[str]] = {}
@@ -280,7 +280,7 @@ def policy_page() -> str:
 
 
 def wechat_page() -> str:
-    from .wechat.status import NOT_MODELLED, STATUSES
+    from aftersales.wechat.status import NOT_MODELLED, STATUSES
 
     rows = [
         (f"`{status}`", _code(states) or ("not modelled" if status in NOT_MODELLED else ""))
@@ -310,7 +310,7 @@ def _commands(group: Any, prefix: str) -> Iterable[tuple[str, Any]]:
 def cli_page() -> str:
     import typer
 
-    from .cli import app
+    from aftersales.cli import app
 
     sections = []
     root: Any = typer.main.get_command(app)
@@ -353,7 +353,7 @@ PAGES: dict[str, Callable[[], str]] = {
 
 def render() -> dict[str, str]:
     """Every generated file of ``docs/`` by its path there, with its text."""
-    from .formats import schemas
+    from aftersales.formats import schemas
 
     files = {path: page() for path, page in PAGES.items()}
     for name, schema in schemas().items():

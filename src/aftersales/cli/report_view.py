@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from ..metrics import Metrics, MetricsReport
 from .console import safe
-from .metrics import Metrics, Report
 
 
 def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
-def report_table(report: Report) -> Table:
+def report_table(report: MetricsReport) -> Table:
     """One row per category and one for all cases."""
     table = Table(title="after-sales report / 售后指标")
     for column in (

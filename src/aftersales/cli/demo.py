@@ -1,24 +1,21 @@
-"""The demo: the seed scenarios played through a SQLite store, timers fired by the sweeper."""
+"""``aftersales demo``: the seed scenarios played through a SQLite store, timers fired by the
+sweeper."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
-from .console import safe
-from .histories import Outcome, parse_history, replay_lines
-from .scenarios import SCENARIOS, history
-from .storage.engine import database_url, shown
-from .storage.migrate import VERSION_TABLE, upgrade
-from .storage.replay import StoreTarget
-from .storage.store import CaseStore
-from .storage.tables import PREFIX
-from .storage.verify import verify
-from .workflow.errors import InvalidInput
-from .workflow.liability import RULES
+from ..histories import Outcome, parse_history, replay_lines
+from ..scenarios import SCENARIOS, history
+from ..storage import CaseStore, StoreTarget, database_url, holds_only_package_tables, shown
+from ..workflow.errors import InvalidInput
+from ..workflow.liability import RULES
+from .console import handled, out, safe
 
 
 def _print_case(console: Console, outcome: Outcome, risky: bool) -> None:
@@ -69,7 +66,7 @@ def demo_file(db: str) -> Path:
             "db",
         )
     path = Path(url.database)
-    if path.exists() and not _made_by_the_demo(path):
+    if path.exists() and not holds_only_package_tables(path):
         raise InvalidInput(
             f"{path} exists and is not a database the demo made: it is left alone; "
             "give another --db.",
@@ -79,17 +76,6 @@ def demo_file(db: str) -> Path:
     return path
 
 
-def _made_by_the_demo(path: Path) -> bool:
-    try:
-        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
-            query = "SELECT name FROM sqlite_master WHERE type = 'table'"
-            names = {row[0] for row in conn.execute(query)}
-    except sqlite3.DatabaseError:
-        return False
-    # Only the package's tables (indexes follow their tables), with its version table.
-    return VERSION_TABLE in names and all(name.startswith((PREFIX, "sqlite_")) for name in names)
-
-
 def run_demo(db: str, console: Console, diagrams: Path | None = None) -> list[Outcome]:
     """Recreate the demo database, replay every seed history into it, print paths and
     liability, verify, and optionally render the diagrams."""
@@ -97,7 +83,7 @@ def run_demo(db: str, console: Console, diagrams: Path | None = None) -> list[Ou
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     store = CaseStore(str(path))
-    upgrade(store.engine)
+    store.schema.upgrade()
     console.print(
         f"[bold]Seed scenarios replayed into {safe(path)}[/bold] (timers fired by the sweeper)"
     )
@@ -110,14 +96,31 @@ def run_demo(db: str, console: Console, diagrams: Path | None = None) -> list[Ou
             outcomes.append(outcome)
             _print_case(console, outcome, risky=name == scenario.risky)
     console.print(_summary(outcomes))
-    checked = verify(store)
+    checked = store.verify()
     console.print(
         f"\nverified {checked.checked} stored cases: {len(checked.divergences)} divergences"
     )
     if diagrams is not None:
-        from .diagrams.training import render_all
+        from ..diagrams.training import render_all
 
         written = render_all(diagrams)
         console.print(f"rendered {len(written)} diagram files into {diagrams}/")
-    store.engine.dispose()
+    store.dispose()
     return outcomes
+
+
+def demo(
+    db: Annotated[str, typer.Option("--db", help="SQLite URL or path; recreated each run.")] = (
+        "aftersales-demo.db"
+    ),
+    diagrams: Annotated[
+        Path | None, typer.Option(help="Render the training diagrams into this folder.")
+    ] = None,
+) -> None:
+    """Play the seed scenarios through a fresh SQLite store and show each case's path.
+
+    The database is deleted and recreated on every run, so running it twice works; a file
+    that is not a database this demo made is never deleted.
+    """
+    with handled():
+        run_demo(db, out, diagrams)

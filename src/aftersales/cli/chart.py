@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .extras import require
-from .metrics import Week
+from ..extras import require
+from ..metrics import Week
 
 
 def draw_weekly(weeks: Sequence[Week], target: Path) -> None:

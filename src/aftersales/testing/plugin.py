@@ -21,12 +21,15 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .histories import Failure, HistoryError, MemoryTarget, Target, parse_history, read_history
-from .workflow.errors import AftersalesError
+from ..histories import Failure, HistoryError, MemoryTarget, Target, parse_history, read_history
+from ..workflow.errors import AftersalesError
+
+if TYPE_CHECKING:
+    from ..storage import CaseStore
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -88,7 +91,7 @@ class HistoryItem(pytest.Item):
     """Replaying one history and checking every expectation."""
 
     def runtest(self) -> None:
-        from .histories import replay_lines
+        from ..histories import replay_lines
 
         source = str(self.path)
         lines = parse_history(read_history(self.path), source)
@@ -100,7 +103,7 @@ class HistoryItem(pytest.Item):
         database = _database(self.config)
         if database is None:
             return MemoryTarget()
-        from .storage.replay import StoreTarget
+        from ..storage import StoreTarget
 
         return StoreTarget(database.fresh_store())
 
@@ -126,46 +129,25 @@ class TestDatabase:
     __test__ = False  # not a test class, whatever pytest's naming rules say
 
     def __init__(self, url: str) -> None:
-        from .storage import CaseStore
-        from .storage.engine import shown
-        from .storage.migrate import upgrade
+        from ..storage import CaseStore
 
         self.store = CaseStore(url)
-        found = _cases_in(self.store)  # before migrating: a mistyped URL is left as it was
+        # Before migrating: a mistyped URL is left as it was.
+        found = self.store.schema.cases_held()
         if found:
             raise pytest.UsageError(
-                f"--aftersales-db {shown(self.store.engine.url)} already holds {found} cases; "
+                f"--aftersales-db {self.store.schema.shown_url()} already holds {found} cases; "
                 "give it an empty test database (the plugin deletes its rows between tests)"
             )
-        upgrade(self.store.engine)
+        self.store.schema.upgrade()
 
-    def fresh_store(self) -> Any:
-        import sqlalchemy as sa
-
-        from .storage.tables import metadata
-
-        with self.store.engine.begin() as conn:
-            for table in reversed(metadata.sorted_tables):
-                conn.execute(sa.delete(table))
+    def fresh_store(self) -> CaseStore:
+        self.store.schema.empty()
         return self.store
 
     def close(self) -> None:
         self.fresh_store()
-        self.store.engine.dispose()
-
-
-def _cases_in(store: Any) -> int:
-    """How many cases a database holds, read only and whatever the schema's revision."""
-    import sqlalchemy as sa
-
-    from .storage.engine import translate
-    from .storage.tables import SCHEMA, name
-
-    with translate(), store.engine.connect() as conn:
-        if not sa.inspect(conn).has_table(name("case"), schema=SCHEMA):
-            return 0
-        table = sa.table(name("case"), schema=SCHEMA)
-        return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+        self.store.dispose()
 
 
 _DATABASE = pytest.StashKey["TestDatabase | None"]()
@@ -192,19 +174,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def aftersales_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+def aftersales_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaseStore]:
     """A fresh case store with its schema: SQLite in the test's folder, or the emptied
     ``--aftersales-db`` database."""
     database = _database(request.config)
     if database is not None:
         yield database.fresh_store()
         return
-    from .storage import CaseStore
+    from ..storage import CaseStore
 
     store = CaseStore(f"sqlite:///{tmp_path / 'cases.db'}")
     store.create_schema()
     yield store
-    store.engine.dispose()
+    store.dispose()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sys
 def main() -> None:  # pragma: no cover - the console script
     """Run the command line (it needs the ``cli`` extra)."""
     try:
-        from .cli import app
+        from .application import app
     except ImportError as exc:
         if exc.name is None:  # extras.require named the extra already
             sys.stderr.write(f"error: {exc}\n")

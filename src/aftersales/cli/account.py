@@ -8,11 +8,11 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from ..histories import Outcome
+from ..workflow.case import Case
+from ..workflow.liability import RULES
+from ..workflow.vocabulary import ROLE_LABELS, STATE_LABELS
 from .console import safe
-from .histories import Outcome
-from .workflow.case import Case
-from .workflow.liability import RULES
-from .workflow.vocabulary import ROLE_LABELS, STATE_LABELS
 
 
 def path_table(case: Case) -> Table:

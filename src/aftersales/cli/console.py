@@ -39,9 +39,9 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from .extras import ExtraMissing, SystemWarning, ToolMissing
-from .histories import HistoryError
-from .workflow.errors import AftersalesError
+from ..extras import ExtraMissing, SystemWarning, ToolMissing
+from ..histories import HistoryError
+from ..workflow.errors import AftersalesError
 
 OK, FAILED, BAD_INPUT, UNAVAILABLE, NOT_FOUND, INTERNAL = 0, 1, 2, 3, 4, 70
 EXIT_CODES_HELP: Final = (
@@ -133,7 +133,7 @@ def db_option_value(db: str | None) -> str:
 
 def existing_sqlite_file(db: str) -> None:
     """Refuse to touch a SQLite file that does not exist: only `demo` and `db upgrade` create."""
-    from .storage.engine import database_url, shown
+    from ..storage import database_url, shown
 
     url = database_url(db)
     in_a_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")

@@ -1,0 +1,84 @@
+"""The store's schema as one object: Alembic's migrations, and the package's rows as a whole.
+
+``store.schema`` (a :class:`Schema`) is how the command line and the pytest plugin upgrade,
+take back, stamp and read the schema's revision, and how a throwaway test database is counted
+and emptied, without reaching for the engine.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from . import migrate
+from .engine import shown, translate
+from .tables import PREFIX, SCHEMA, metadata, name
+
+
+class Schema:
+    """The schema of one store's database (its own Alembic version table and branch)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def upgrade(self, revision: str = "head") -> str:
+        """Create or upgrade the schema to ``revision``; the revision reached."""
+        return migrate.upgrade(self._engine, revision)
+
+    def downgrade(self, revision: str = "-1") -> str:
+        """Take the schema back to ``revision`` (``base`` removes every table)."""
+        return migrate.downgrade(self._engine, revision)
+
+    def stamp(self, revision: str = "head") -> str:
+        """Record ``revision`` without running migrations."""
+        return migrate.stamp(self._engine, revision)
+
+    def current(self) -> str | None:
+        """The revision the schema is at; ``None`` if it has none."""
+        return migrate.current(self._engine)
+
+    @staticmethod
+    def head() -> str:
+        """The newest revision the package ships."""
+        return migrate.head()
+
+    @staticmethod
+    def upgrade_sql(revision: str = "head", dialect: str = "postgresql") -> str:
+        """The SQL an upgrade from nothing to ``revision`` would run, for a DBA to review."""
+        return migrate.upgrade_sql(None, revision, dialect)
+
+    def shown_url(self) -> str:
+        """The database's URL with its password hidden."""
+        return shown(self._engine.url)
+
+    def cases_held(self) -> int:
+        """How many cases the database holds, read only and whatever the schema's revision."""
+        with translate(), self._engine.connect() as conn:
+            if not sa.inspect(conn).has_table(name("case"), schema=SCHEMA):
+                return 0
+            table = sa.table(name("case"), schema=SCHEMA)
+            return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+    def empty(self) -> None:
+        """Delete every row of the package's tables (a throwaway test database)."""
+        with self._engine.begin() as conn:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(sa.delete(table))
+
+
+def holds_only_package_tables(path: Path) -> bool:
+    """Whether a SQLite file holds the package's tables and its version table, and nothing else
+    (so a tool that made it may delete it); read only."""
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
+            query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+            names = {row[0] for row in conn.execute(query)}
+    except sqlite3.DatabaseError:
+        return False
+    # Only the package's tables (indexes follow their tables), with its version table.
+    return migrate.VERSION_TABLE in names and all(
+        table.startswith((PREFIX, "sqlite_")) for table in names
+    )
