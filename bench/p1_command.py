@@ -9,9 +9,9 @@ Baselines in the same run, interleaved round by round:
   run with the recorded parameters, one BEGIN IMMEDIATE ... COMMIT per command as the library
   does. Its file must end up holding exactly the rows the library's does.
 * the naive design: a SQLAlchemy ORM session per command loading the case row, a new
-  python-statemachine ``CaseMachine`` built per command on the library's rules, the log and
-  feed rows added and the case row updated through the ORM (the same columns, snapshot and
-  digest chain: ``verify`` must pass on its file).
+  python-statemachine ``CaseMachine`` built per command on the library's rules, the log row
+  (with its feed position) added and the case row updated through the ORM (the same columns,
+  snapshot and digest chain: ``verify`` must pass on its file).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from aftersales import Case
 from aftersales.storage.codec import event_row
 from aftersales.storage.repository import facts_of, state_values
 from aftersales.storage.snapshot import from_snapshot
-from aftersales.storage.tables import CaseRow, EventRow, FeedRow
+from aftersales.storage.tables import CaseRow, EventRow
 from aftersales.storage.verify import verify
 from aftersales.workflow.errors import PermissionDenied
 from aftersales.workflow.inputs import Policy, parse
@@ -87,7 +87,7 @@ class _Entered:
         self.states.append(state.value)
 
 
-NEXT_POSITION = sa.select(sa.func.coalesce(sa.func.max(FeedRow.position), 0) + 1).scalar_subquery()
+NEXT_POSITION = sa.select(sa.func.coalesce(sa.func.max(EventRow.position), 0) + 1).scalar_subquery()
 
 
 def naive_send(sessions: sessionmaker[Session], case_id: str, step: Step) -> None:
@@ -118,8 +118,7 @@ def naive_send(sessions: sessionmaker[Session], case_id: str, step: Step) -> Non
             entered=tuple(entered.states),
         )
         values = event_row(case_id, entry, row.digest)
-        session.add(EventRow(**values))
-        session.add(FeedRow(case_id=case_id, seq=entry.seq, position=NEXT_POSITION))
+        session.add(EventRow(**values, position=NEXT_POSITION))
         for name, value in state_values(Case(record), values["digest"], prefix="").items():
             setattr(row, name, value)
 

@@ -31,7 +31,7 @@ from common import (
 from peers import KINDS
 
 TARGETS = {
-    "eventsourcing": 1.0,
+    "eventsourcing": 0.8,  # #25
     "django-fsm-2 + django-fsm-log": None,
     "transitions + SQLAlchemy": None,
 }
@@ -71,7 +71,8 @@ def main() -> None:
     for name, bound in TARGETS.items():
         ok = at_least(bound) if bound is not None else None
         figure = f"verify(store) vs {name} replay"
-        rows.append(compare("P4", figure, rates["verify"], rates[name], "histories/s", ">= 1x", ok))
+        target = f">= {bound:g}x" if bound is not None else ""
+        rows.append(compare("P4", figure, rates["verify"], rates[name], "histories/s", target, ok))
     rows.append(
         compare(
             "P4",

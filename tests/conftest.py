@@ -54,7 +54,7 @@ def fresh_pg(url: str) -> str:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         metadata.drop_all(conn)
-        for table in ("timer", "feed_copy", "alembic_version", "host_order"):
+        for table in ("timer", "feed", "feed_copy", "feed_placed", "alembic_version", "host_order"):
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {name(table)} CASCADE"))
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version CASCADE"))
         conn.execute(sa.text("DROP TABLE IF EXISTS host_order CASCADE"))

@@ -52,7 +52,17 @@ def _wheel(dist: Path) -> Path:
 def test_the_core_install_is_the_workflow_alone(dist, fresh):
     _run(fresh / "pip", "install", "-q", _wheel(dist))
     installed = _run(fresh / "pip", "list", "--format=freeze").stdout.lower()
-    for heavy in ("sqlalchemy", "sqlmodel", "alembic", "typer", "rich", "graphviz", "psycopg"):
+    for heavy in (
+        "sqlalchemy",
+        "sqlmodel",
+        "alembic",
+        "orjson",
+        "msgspec",
+        "typer",
+        "rich",
+        "graphviz",
+        "psycopg",
+    ):
         assert f"\n{heavy}==" not in f"\n{installed}", f"the core install pulled in {heavy}"
     script = (
         "from datetime import datetime, timezone\n"

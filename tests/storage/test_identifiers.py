@@ -153,7 +153,16 @@ def _clean_pg(url: str, schema: str | None, prefix: str) -> None:
     with engine.begin() as conn:
         if schema:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        for table in ("case", "event", "feed", "refused", "timer", "divergence", "feed_copy"):
+        for table in (
+            "case",
+            "event",
+            "feed",
+            "refused",
+            "timer",
+            "divergence",
+            "feed_copy",
+            "feed_placed",
+        ):
             conn.execute(sa.text(f'DROP TABLE IF EXISTS "{prefix}{table}" CASCADE'))
         conn.execute(sa.text(f'DROP TABLE IF EXISTS "{prefix}alembic_version"'))
     engine.dispose()
@@ -207,13 +216,13 @@ def test_the_longest_prefix_keeps_every_name_whole_on_postgresql():
     def _notices(dbapi_conn, record):
         dbapi_conn.add_notice_handler(lambda diag: notices.append(diag.message_primary))
 
-    for revision in ("as_0001", "as_0002", "as_0003", "as_0004"):
+    for revision in ("as_0001", "as_0002", "as_0003", "as_0004", "as_0007"):
         upgrade(engine, revision)
     with engine.connect() as conn:
         indexes = set(conn.execute(sa.text("SELECT indexname FROM pg_indexes")).scalars())
     expected = {{i.name for t in metadata.tables.values() for i in t.indexes}}
     assert expected <= indexes, expected - indexes
-    for revision in ("as_0003", "as_0002", "as_0001", "base"):
+    for revision in ("as_0004", "as_0003", "as_0002", "as_0001", "base"):
         downgrade(engine, revision)
     truncated = [n for n in notices if "truncated" in n]
     assert not truncated, truncated
@@ -278,7 +287,7 @@ def test_the_sql_for_a_dba_creates_the_schema_and_quotes_every_name():
                 sa.text('SELECT version_num FROM "MySchema"."Shop_alembic_version"')
             )
             assert version.scalar_one() == head()
-        assert {"Shop_case", "Shop_event", "Shop_feed", "Shop_refused"} <= names
+        assert {"Shop_case", "Shop_event", "Shop_refused"} <= names
     finally:
         engine.dispose()
         _clean_pg(url, "MySchema", "Shop_")

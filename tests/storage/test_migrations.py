@@ -24,7 +24,7 @@ from aftersales.storage.verify import verify
 from tests.support import BUYER, MERCHANT, at, ev, facts
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REVISIONS = ["as_0001", "as_0002", "as_0003", "as_0004", "as_0005", "as_0008"]
+REVISIONS = ["as_0001", "as_0002", "as_0003", "as_0004", "as_0005", "as_0007", "as_0008"]
 
 
 class HostOrder(SQLModel, table=True):
@@ -201,8 +201,9 @@ def test_a_new_snapshot_version_rebuilds_every_case(store, monkeypatch):
         return original(case_id, events)
 
     monkeypatch.setattr("aftersales.storage.repository.rebuilt", counting)
+    deployed = CaseStore(store.engine)  # the new release: nothing cached yet
     for n in range(3):
-        store.send(f"C{n}", "agree", actor=MERCHANT, at=at(1))
+        deployed.send(f"C{n}", "agree", actor=MERCHANT, at=at(1))
     assert rebuilt == ["C0", "C1", "C2"]
     with store.engine.connect() as conn:
         versions = conn.execute(sa.text("SELECT DISTINCT snapshot_version FROM aftersales_case"))
@@ -251,7 +252,6 @@ def test_a_table_prefix_names_every_table(tmp_path):
             "shop1_as_commitment",
             "shop1_as_divergence",
             "shop1_as_event",
-            "shop1_as_feed",
             "shop1_as_refused",
         ]
     )
@@ -354,4 +354,32 @@ def test_a_downgrade_and_upgrade_round_trip_keeps_every_case_verified(db_url):
     assert case.record.facts.received and case.record.facts.used
     assert [e.origin for e in case.events] == ["local", "platform"]
     assert "stored_origin" not in case.events[1].note
+
+
+def test_feed_positions_move_into_the_event_rows_and_back(db_url):
+    """as_0007 moves every feed position into its event row and the downgrade restores the feed
+    table: cursors stay valid both ways; an event not placed yet (PostgreSQL) is placed after."""
+    assert upgrade(db_url) == head()
+    store = CaseStore(db_url)
+    for case_id in ("C1", "C2"):
+        store.open_case(facts(case_id=case_id, order_id=f"O-{case_id}"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    placed = [(i.position, i.case_id, i.event.seq) for i in store.events_since(0)]
+    assert sorted(p for p, _, _ in placed) == [1, 2, 3]
+    store.send("C2", "agree", actor=MERCHANT, at=at(1))  # PostgreSQL: not placed yet
+    store.engine.dispose()
+    downgrade(db_url, "as_0005")
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        feed = conn.execute(
+            sa.text("SELECT position, case_id, seq FROM aftersales_feed ORDER BY id")
+        ).all()
+    engine.dispose()
+    expected_last = (None, "C2", 2) if db_url.startswith("postgresql") else (4, "C2", 2)
+    assert [tuple(r) for r in feed] == [*placed, expected_last]
+    assert upgrade(db_url) == head()
+    store = CaseStore(db_url)
+    items = [(i.position, i.case_id, i.event.seq) for i in store.events_since(0)]
+    assert items == [*placed, (4, "C2", 2)]
+    assert verify(store).ok
     store.engine.dispose()

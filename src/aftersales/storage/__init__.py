@@ -6,7 +6,7 @@ engine, repository, ...) or speaks SQL; everything it needs is in ``__all__``.
 
 from ..extras import require
 
-require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic")
+require("aftersales.storage", "db", "sqlalchemy", "sqlmodel", "alembic", "orjson", "msgspec")
 
 from ..results import CaseDivergence, ParkedTimer, PlatformDivergence, Verification
 from .autogenerate import include_name, include_object

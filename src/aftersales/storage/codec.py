@@ -12,9 +12,10 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+import orjson
 from pydantic import TypeAdapter
 
 from ..workflow.record import Actor, EventRecord, Timer
@@ -25,11 +26,81 @@ SCHEMA_VERSION: Final = 2
 note says which states the event entered."""
 
 _TIMER = TypeAdapter(Timer | None)
+_AT = TypeAdapter(datetime)
 
 
 def canonical(value: Any) -> str:
-    """Stable JSON: sorted keys, no spaces, UTF-8 kept; anything else JSON lacks as text."""
+    """Stable JSON: sorted keys, no spaces, UTF-8 kept; anything else JSON lacks as text.
+
+    The text is ``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    default=str)``, byte for byte (digests cover it). ``orjson`` writes the same text for plain
+    values (strings, integers, booleans, ``None``, lists and string-keyed dicts of them) and
+    writes it faster; anything else (a float, a datetime, a subclass) goes through ``json``.
+    """
+    if _plain(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+        except (TypeError, orjson.JSONEncodeError):  # an integer beyond 64 bits, a surrogate
+            pass
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+_SCALAR: Final = frozenset((str, int, bool, type(None)))
+
+
+def _plain(value: Any) -> bool:
+    """Only exact str, int, bool, None, and lists, tuples and dicts of them (a dict's keys are
+    left to ``orjson``, which refuses a key that is not a string)."""
+    kind = type(value)
+    if kind is dict:
+        value = value.values()
+    elif kind is not list and kind is not tuple:
+        return kind in _SCALAR
+    for item in value:  # noqa: SIM110 (a loop: all() with a generator is twice as slow here)
+        if type(item) not in _SCALAR and not _plain(item):
+            return False
+    return True
+
+
+def dumps(value: Any) -> str:
+    """JSON text of a column value (the engine's ``json_serializer``): ``orjson`` for plain
+    values, ``json`` for the rest (a float, which ``orjson`` writes as ``null`` when it is not
+    finite; an integer beyond 64 bits). Not digested: only the value read back counts, and it
+    is the same."""
+    if _plain(value):
+        try:
+            return orjson.dumps(value).decode()
+        except (TypeError, orjson.JSONEncodeError):
+            pass
+    return json.dumps(value)
+
+
+def loads(text: str | bytes) -> Any:
+    """A column's JSON value (the engine's ``json_deserializer``): ``orjson``, or ``json`` for
+    what ``orjson`` refuses (``NaN`` written by an older release) or may read otherwise (it
+    reads an integer beyond 64 bits as a float: a value holding any float is read again with
+    ``json``)."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    return value if _plain(value) else json.loads(text)
+
+
+def iso(value: datetime) -> str:
+    """A time as pydantic writes it in JSON mode (``Z`` for UTC), which the digests cover."""
+    offset = value.utcoffset()
+    if offset is None or offset % timedelta(minutes=1) or value.year < 1000:
+        return _AT.dump_python(value, mode="json")  # type: ignore[no-any-return]
+    text = value.isoformat()
+    return text[:-6] + "Z" if not offset else text
+
+
+def timer_json(timer: Timer | None) -> dict[str, Any] | None:
+    """A timer as pydantic dumps it in JSON mode (kind, due, state)."""
+    if timer is None:
+        return None
+    return {"kind": timer.kind, "due": iso(timer.due), "state": timer.state}
 
 
 def _entered_v1(row: Mapping[str, Any]) -> list[str]:
@@ -88,7 +159,7 @@ def event_row(
     case_id: str, record: EventRecord, prev_digest: str, key: bytes | None = None
 ) -> dict[str, Any]:
     """The log row of one event, its digest chained to ``prev_digest``."""
-    timer = None if record.timer is None else _TIMER.dump_python(record.timer, mode="json")
+    timer = timer_json(record.timer)
     row = {
         "case_id": case_id,
         "seq": record.seq,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from ..workflow.errors import AftersalesError, Conflict, InvalidInput, StorageUnavailable
+from .codec import dumps, loads
 
 
 def database_url(db: str) -> sa.URL:
@@ -48,6 +49,9 @@ def shown(url: str | sa.URL) -> str:
 def make_engine(db: str, **kwargs: Any) -> Engine:
     """An engine for ``db`` (a URL, or a plain path to a SQLite file).
 
+    JSON columns are written and read with ``orjson`` unless ``json_serializer`` and
+    ``json_deserializer`` say otherwise.
+
     ``BEGIN IMMEDIATE`` takes SQLite's write lock when a transaction starts, so two writers queue
     instead of failing when the first reader tries to write.
     """
@@ -61,6 +65,8 @@ def make_engine(db: str, **kwargs: Any) -> Engine:
             "db",
         )
     kwargs.setdefault("pool_reset_on_return", None)  # every transaction ends explicitly
+    kwargs.setdefault("json_serializer", dumps)  # orjson, falling back to json
+    kwargs.setdefault("json_deserializer", loads)
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         kwargs.setdefault("poolclass", StaticPool)
         kwargs.setdefault("connect_args", {"check_same_thread": False})

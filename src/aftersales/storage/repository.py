@@ -1,4 +1,4 @@
-"""Loading and saving cases: the case row, its log, its feed rows. No commits, no retries.
+"""Loading and saving cases: the case row and its log. No commits, no retries.
 
 Every function runs on the caller's :class:`Connection`, inside a transaction, through
 SQLAlchemy Core statements (compiled once and cached by SQLAlchemy).
@@ -18,15 +18,17 @@ from sqlalchemy.engine import Connection
 
 from ..workflow.case import Case
 from ..workflow.errors import AftersalesError, Conflict, NotFound, StorageUnavailable
-from ..workflow.inputs import CaseFacts, Policy
+from ..workflow.graph import machine_graph
+from ..workflow.inputs import DEFAULT_POLICY, CaseFacts, Policy
 from ..workflow.record import Actor, CaseRecord, EventRecord
 from ..workflow.replay import replay
+from .cache import Entry
 from .codec import event_row, record_from_row
 from .commitments import Commitments
 from .listeners import Listener, announce
 from .snapshot import SNAPSHOT_VERSION, Unreadable, from_snapshot, to_snapshot
 from .statements import Statement
-from .tables import case_table, event_table, feed_table, refused_table
+from .tables import case_table, event_table, refused_table
 
 FACT_COLUMNS = tuple(CaseFacts.model_fields)
 """The facts, each kept in a case column (the amount requested at opening among them)."""
@@ -61,51 +63,77 @@ SELECT_LINE = Statement(
 )
 """For an opening, in one statement: the line's open cases and applications, and whether the
 case id is taken."""
-STATE_COLUMNS = (
-    "state",
-    "final",
+ALWAYS_WRITTEN = (
     "version",
+    "digest",
+    "snapshot",
+    "snapshot_version",
+    # The timer columns the sweeper writes (parking, repairing) without a new version: always
+    # rewritten, so a write never keeps what it did not read.
     "due_at",
     "timer_kind",
     "timer_error",
+    "seal",  # the keyed commitment to the row's head (#24), new with every version
+)
+"""The case row's columns every write sets."""
+WRITTEN_IF_CHANGED = (
+    "state",
+    "final",
     "last_at",
     "liability",
     "refund_amount",
     "applications",
     "resolution_seconds",
-    "digest",
-    "snapshot",
-    "snapshot_version",
-    "seal",
 )
-UPDATE_CASE = Statement(
-    case_table.update()
-    .where(_case.case_id == sa.bindparam("b_case_id"), _case.version == sa.bindparam("b_version"))
-    .values({name: sa.bindparam(f"v_{name}", type_=_case[name].type) for name in STATE_COLUMNS})
-)
+"""The case row's columns a write sets only when their value changes: an unchanged column
+is left alone, and so are the indexes over it (``final``: the one open case a line)."""
+STATE_COLUMNS = (*WRITTEN_IF_CHANGED, *ALWAYS_WRITTEN)
+_UPDATES: dict[tuple[str, ...], Statement] = {}
+
+
+def update_case(columns: tuple[str, ...]) -> Statement:
+    """The UPDATE of a case row still at its version and digest head (what the write was
+    decided on: read now, or cached), setting ``columns`` (one statement for each set of
+    columns, compiled once)."""
+    found = _UPDATES.get(columns)
+    if found is None:
+        found = _UPDATES[columns] = Statement(
+            case_table.update()
+            .where(
+                _case.case_id == sa.bindparam("b_case_id"),
+                _case.version == sa.bindparam("b_version"),
+                _case.digest == sa.bindparam("b_digest"),
+            )
+            .values({name: sa.bindparam(f"v_{name}", type_=_case[name].type) for name in columns})
+        )
+    return found
+
+
 INSERT_CASE = Statement(
     case_table.insert().values(
         {column.name: sa.bindparam(column.name, type_=column.type) for column in case_table.c}
     )
 )
-INSERT_EVENT = Statement(
+_EVENT_VALUES = {
+    column.name: sa.bindparam(column.name, type_=column.type)
+    for column in event_table.c
+    if column.name != "position"
+}
+INSERT_EVENT = Statement(event_table.insert().values(_EVENT_VALUES))
+"""PostgreSQL: an event is inserted without its feed position (the feed's reader places it
+once it is visible)."""
+INSERT_EVENT_PLACED = Statement(
     event_table.insert().values(
-        {column.name: sa.bindparam(column.name, type_=column.type) for column in event_table.c}
+        {
+            **_EVENT_VALUES,
+            "position": sa.select(
+                sa.func.coalesce(sa.func.max(_event.position), 0) + 1
+            ).scalar_subquery(),
+        }
     )
 )
-INSERT_FEED = Statement(
-    feed_table.insert().values(case_id=sa.bindparam("case_id"), seq=sa.bindparam("seq"))
-)
-INSERT_FEED_PLACED = Statement(
-    feed_table.insert().values(
-        case_id=sa.bindparam("case_id"),
-        seq=sa.bindparam("seq"),
-        position=sa.select(
-            sa.func.coalesce(sa.func.max(feed_table.c.position), 0) + 1
-        ).scalar_subquery(),
-    )
-)
-"""SQLite's one writer commits in the order it inserts, so a feed row is placed on insert."""
+"""SQLite: one writer at a time commits in the order it inserts, so an event is placed in the
+feed as it is inserted (the largest position, read from its index, plus one)."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +148,9 @@ class Loaded:
     """The version the case row must still have."""
     digest: str
     """The digest of the case's last stored event."""
+    stored: dict[str, Any] | None = None
+    """The case row's columns that change, as stored (see :func:`row_values`); ``None`` when
+    not known (the case was rebuilt from its log): the write then sets every column."""
 
 
 class Repository:
@@ -138,10 +169,23 @@ class Repository:
         found = SELECT_CASE.rows(conn, {"b_case_id": case_id})
         if not found:
             return None
-        row = SimpleNamespace(**found[0])
-        record = self.record_of(conn, row)
+        return self.loaded(conn, SimpleNamespace(**found[0]))
+
+    def loaded(self, conn: Connection, row: Any) -> Loaded:
+        """The case of a row read with :data:`CASE_COLUMNS`, ready for a command."""
+        record, from_snapshot = self._record(conn, row)
+        case_id = row.case_id
         case = Case(record, lookup=lambda command_id: self.recorded(conn, case_id, command_id))
-        return Loaded(case, row.version, row.digest)
+        stored = row_values(record) if from_snapshot else None
+        return Loaded(case, row.version, row.digest, stored)
+
+    def cached(self, conn: Connection, case_id: str, entry: Entry) -> Loaded:
+        """The case of a cache entry, ready for a command (its write checks the row is still
+        at the entry's version and digest head)."""
+        case = Case(
+            entry.record, lookup=lambda command_id: self.recorded(conn, case_id, command_id)
+        )
+        return Loaded(case, entry.version, entry.digest, entry.stored)
 
     def load(self, conn: Connection, case_id: str) -> Loaded:
         """As :meth:`find`; ``not_found`` if there is no such case."""
@@ -186,83 +230,87 @@ class Repository:
     ) -> CaseRecord:
         """The record of a case row read with :data:`CASE_COLUMNS`: from its snapshot, or
         rebuilt from its log (``events``, or read now)."""
+        return self._record(conn, row, events)[0]
+
+    def _record(
+        self, conn: Connection, row: Any, events: list[EventRecord] | None = None
+    ) -> tuple[CaseRecord, bool]:
         facts = facts_of(row)
-        policy = Policy() if row.policy is None else Policy.model_validate(row.policy)
+        policy = DEFAULT_POLICY if row.policy is None else Policy.model_validate(row.policy)
         if row.snapshot is not None and row.snapshot_version == SNAPSHOT_VERSION:
             try:
-                return from_snapshot(row.snapshot, facts, policy)
+                return from_snapshot(row.snapshot, facts, policy), True
             except Unreadable:
                 pass
-        return rebuilt(facts.case_id, events if events is not None else self.log(conn, row.case_id))
+        log = events if events is not None else self.log(conn, row.case_id)
+        return rebuilt(facts.case_id, log), False
 
     # -- writing ---------------------------------------------------------------------------
     def insert(self, conn: Connection, case: Case) -> str:
-        """Store a newly opened case: its row, log and feed rows. Returns the last digest."""
+        """Store a newly opened case: its row and its log. Returns the last digest."""
         record = case.record
         row = {
             **{name: getattr(record.facts, name) for name in FACT_COLUMNS},
             "policy": None
-            if record.policy == Policy()
+            if record.policy == DEFAULT_POLICY
             else record.policy.model_dump(mode="json", exclude_defaults=True),
             "workflow_version": record.workflow_version,
         }
-        events, feed, last = self._log_rows(case, "")
+        events, last = self._log_rows(case, "")
         values = {column.name: None for column in case_table.c}
         seals = self.commitments.seals(case.case_id, record.seq, last, record.facts.platform_id)
         INSERT_CASE.execute(conn, {**values, **row, **state_values(case, last, prefix=""), **seals})
-        self._write_log(conn, events, feed, [case])
+        self._write_log(conn, events, [case])
         return last
 
     def append(self, conn: Connection, batch: Sequence[Loaded]) -> list[str]:
-        """Write the new events of many cases, each statement once for the whole batch: the case
-        rows (each if still at its version), then log and feed rows. Returns each case's last
-        digest; a case row no longer at its version fails the batch with ``conflict``."""
-        digests, updates, events, feed = [], [], [], []
+        """Write the new events of many cases: the case rows (each if still at its version),
+        then their log rows, each statement once for the batch. Returns each case's last
+        digest; a case row no longer at its version fails the batch with ``conflict``.
+
+        This is the one place a stored case changes: its row and its events, together."""
+        digests: list[str] = []
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        events: list[dict[str, Any]] = []
         for item in batch:
-            rows, feeds, last = self._log_rows(item.case, item.digest)
+            rows, last = self._log_rows(item.case, item.digest)
             digests.append(last)
             if rows:
                 events += rows
-                feed += feeds
-                updates.append(
+                values = state_values(item.case, last, prefix="")
+                values["seal"] = self.commitments.head(item.case.case_id, item.case.version, last)
+                columns = changed_columns(values, item.stored)
+                updates.setdefault(columns, []).append(
                     {
                         "b_case_id": item.case.case_id,
                         "b_version": item.version,
-                        **state_values(item.case, last, prefix="v_"),
-                        "v_seal": self.commitments.head(item.case.case_id, item.case.version, last),
+                        "b_digest": item.digest,
+                        **{f"v_{name}": values[name] for name in columns},
                     }
                 )
-        if updates:
-            changed = UPDATE_CASE.executemany(conn, updates)
-            if changed != len(updates) and changed >= 0:
-                raise lost_race(*(u["b_case_id"] for u in updates))
-            self._write_log(conn, events, feed, [item.case for item in batch])
+        for columns, params in updates.items():
+            changed = update_case(columns).executemany(conn, params)
+            if changed != len(params) and changed >= 0:
+                raise lost_race(*(p["b_case_id"] for p in params))
+        self._write_log(conn, events, [item.case for item in batch])
         return digests
 
-    def _log_rows(
-        self, case: Case, prev: str
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
-        rows, feed = [], []
+    def _log_rows(self, case: Case, prev: str) -> tuple[list[dict[str, Any]], str]:
+        rows = []
         for record in case.events:
             row = event_row(case.case_id, record, prev, self.key)
             rows.append(row)
-            feed.append({"case_id": case.case_id, "seq": record.seq})
             prev = row["digest"]
-        return rows, feed, prev
+        return rows, prev
 
     def _write_log(
-        self,
-        conn: Connection,
-        events: list[dict[str, Any]],
-        feed: list[dict[str, Any]],
-        cases: Sequence[Case],
+        self, conn: Connection, events: list[dict[str, Any]], cases: Sequence[Case]
     ) -> None:
+        placed = INSERT_EVENT_PLACED if conn.dialect.name == "sqlite" else INSERT_EVENT
         try:
-            INSERT_EVENT.executemany(conn, events)
+            placed.executemany(conn, events)
         except sa.exc.IntegrityError as exc:
             raise lost_race(*{row["case_id"] for row in events}) from exc
-        placed = INSERT_FEED_PLACED if conn.dialect.name == "sqlite" else INSERT_FEED
-        placed.executemany(conn, feed)
         self.commitments.log(conn, events)
         announce(conn, self.listeners, cases)  # the host's rows, in this very transaction
 
@@ -322,6 +370,31 @@ def rebuilt(case_id: str, events: list[EventRecord]) -> CaseRecord:
             "case_id",
         )
     return case.record
+
+
+def row_values(record: CaseRecord) -> dict[str, Any]:
+    """The case row's columns of :data:`WRITTEN_IF_CHANGED` for ``record``, as a write sets
+    them."""
+    final = record.state in machine_graph().final
+    resolved = record.last_at - record.facts.opened_at if final and record.last_at else None
+    return {
+        "state": record.state,
+        "final": final,
+        "last_at": record.last_at,
+        "liability": record.liability,
+        "refund_amount": record.refund_amount,
+        "applications": record.applications,
+        "resolution_seconds": int(resolved.total_seconds()) if resolved is not None else None,
+    }
+
+
+def changed_columns(values: dict[str, Any], stored: dict[str, Any] | None) -> tuple[str, ...]:
+    """The columns a write sets: those always written, and those whose value changed (every
+    one when what is stored is not known)."""
+    if stored is None:
+        return STATE_COLUMNS
+    changed = tuple(name for name in WRITTEN_IF_CHANGED if values[name] != stored[name])
+    return (*changed, *ALWAYS_WRITTEN)
 
 
 def state_values(case: Case, digest: str, prefix: str) -> dict[str, Any]:

@@ -23,80 +23,184 @@ Shape (version 1), a JSON object::
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from datetime import datetime
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, StrictBool, StrictInt, TypeAdapter, ValidationError
+import msgspec
+from pydantic import TypeAdapter, ValidationError
 
 from ..workflow.graph import machine_graph
-from ..workflow.inputs import BuyerReason, CaseFacts, CaseType, Policy
+from ..workflow.inputs import BuyerReason, CaseFacts, CaseType, Evidence, Policy
 from ..workflow.record import CaseRecord, Negotiation, Rejection, Timer
+from .codec import iso, timer_json
 
 SNAPSHOT_VERSION: Final = 1
 
+_Aware = Annotated[datetime, msgspec.Meta(tz=True)]
 
-class _Plain(BaseModel):
+
+class _Timer(msgspec.Struct):
+    kind: str
+    due: _Aware
+    state: str
+
+
+class _Negotiation(msgspec.Struct):
+    seq: int
+    at: _Aware
+    negotiation_type: str
+    reason: str
+    message: str | None
+    amount: int | None
+    new_type: str | None
+    evidence: list[dict[str, Any]]
+
+
+class _Rejection(msgspec.Struct):
+    seq: int
+    at: _Aware
+    from_state: str
+    reject_reason: str | None
+    evidence: list[dict[str, Any]]
+    findings: list[str]
+
+
+class _Shape(msgspec.Struct):
+    """The snapshot's shape (version 1), checked strictly by ``msgspec`` on reading."""
+
     state: str
     case_type: CaseType
-    requested_amount: StrictInt
+    requested_amount: int
     buyer_reason: BuyerReason
-    agreed_amount: StrictInt
+    agreed_amount: int
     workflow_version: Literal[1, 2]
-    applications: StrictInt
-    prior_applications: StrictInt
-    negotiation_count: StrictInt
-    intervened: StrictBool
-    evidence_demanded: StrictBool
-    evidence_missed: StrictBool
-    seq: StrictInt
-    refund_due: StrictInt | None
-    refund_amount: StrictInt | None
+    applications: int
+    prior_applications: int
+    negotiation_count: int
+    intervened: bool
+    evidence_demanded: bool
+    evidence_missed: bool
+    seq: int
+    refund_due: int | None
+    refund_amount: int | None
     liability: Literal["merchant", "buyer", "both", "none"] | None
+    last_negotiation: _Negotiation | None
+    negotiation_evidence: list[str]
+    merchant_evidence: list[str]
+    rejection: _Rejection | None
+    timer: _Timer | None
+    last_at: _Aware
+    liability_rules: list[str]
 
 
-_PLAIN = tuple(_Plain.model_fields)
-_NEGOTIATION = TypeAdapter(Negotiation | None)
-_REJECTION = TypeAdapter(Rejection | None)
-_TIMER = TypeAdapter(Timer | None)
-_AT = TypeAdapter(AwareDatetime)
+_PLAIN = (
+    "state",
+    "case_type",
+    "requested_amount",
+    "buyer_reason",
+    "agreed_amount",
+    "workflow_version",
+    "applications",
+    "prior_applications",
+    "negotiation_count",
+    "intervened",
+    "evidence_demanded",
+    "evidence_missed",
+    "seq",
+    "refund_due",
+    "refund_amount",
+    "liability",
+)
+_EVIDENCE = TypeAdapter(tuple[Evidence, ...])
 
 
 class Unreadable(Exception):
     """A snapshot that cannot be read: the case is rebuilt from its log instead."""
 
 
+def _evidence(items: tuple[Evidence, ...]) -> list[dict[str, Any]]:
+    return [item.model_dump(mode="json") for item in items]
+
+
 def to_snapshot(record: CaseRecord) -> dict[str, Any]:
     """The snapshot of ``record``, as JSON-ready data."""
     snapshot = {name: getattr(record, name) for name in _PLAIN}
+    negotiation, rejection = record.last_negotiation, record.rejection
     snapshot.update(
-        last_negotiation=_NEGOTIATION.dump_python(record.last_negotiation, mode="json"),
+        last_negotiation=None
+        if negotiation is None
+        else {
+            "seq": negotiation.seq,
+            "at": iso(negotiation.at),
+            "negotiation_type": negotiation.negotiation_type,
+            "reason": negotiation.reason,
+            "message": negotiation.message,
+            "amount": negotiation.amount,
+            "new_type": negotiation.new_type,
+            "evidence": _evidence(negotiation.evidence),
+        },
         negotiation_evidence=sorted(record.negotiation_evidence),
         merchant_evidence=sorted(record.merchant_evidence),
-        rejection=_REJECTION.dump_python(record.rejection, mode="json"),
-        timer=_TIMER.dump_python(record.timer, mode="json"),
+        rejection=None
+        if rejection is None
+        else {
+            "seq": rejection.seq,
+            "at": iso(rejection.at),
+            "from_state": rejection.from_state,
+            "reject_reason": rejection.reject_reason,
+            "evidence": _evidence(rejection.evidence),
+            "findings": list(rejection.findings),
+        },
+        timer=timer_json(record.timer),
         last_at=None if record.last_at is None else record.last_at.isoformat(),
         liability_rules=list(record.liability_rules),
     )
     return snapshot
 
 
+def _evidence_of(items: list[dict[str, Any]]) -> tuple[Evidence, ...]:
+    return _EVIDENCE.validate_python(items) if items else ()
+
+
 def from_snapshot(snapshot: Any, facts: CaseFacts, policy: Policy) -> CaseRecord:
     """The record a snapshot describes, with the case's facts and policy; :class:`Unreadable`
     if it is not a snapshot of this version's shape."""
     try:
-        plain = _Plain.model_validate({name: snapshot[name] for name in _PLAIN}).model_dump()
-        if plain["state"] not in machine_graph().states:
-            raise ValueError(f"unknown state {plain['state']!r}")
+        shape = msgspec.convert(snapshot, _Shape)
+        if shape.state not in machine_graph().states:
+            raise ValueError(f"unknown state {shape.state!r}")
+        negotiation, rejection, timer = shape.last_negotiation, shape.rejection, shape.timer
         return CaseRecord(
             facts=facts,
             policy=policy,
-            **plain,
-            last_negotiation=_NEGOTIATION.validate_python(snapshot["last_negotiation"]),
-            negotiation_evidence=frozenset(snapshot["negotiation_evidence"]),
-            merchant_evidence=frozenset(snapshot["merchant_evidence"]),
-            rejection=_REJECTION.validate_python(snapshot["rejection"]),
-            timer=_TIMER.validate_python(snapshot["timer"]),
-            last_at=_AT.validate_python(snapshot["last_at"]),
-            liability_rules=tuple(snapshot["liability_rules"]),
+            **{name: getattr(shape, name) for name in _PLAIN},
+            last_negotiation=None
+            if negotiation is None
+            else Negotiation(
+                negotiation.seq,
+                negotiation.at,
+                negotiation.negotiation_type,
+                negotiation.reason,
+                negotiation.message,
+                negotiation.amount,
+                negotiation.new_type,
+                _evidence_of(negotiation.evidence),
+            ),
+            negotiation_evidence=frozenset(shape.negotiation_evidence),
+            merchant_evidence=frozenset(shape.merchant_evidence),
+            rejection=None
+            if rejection is None
+            else Rejection(
+                rejection.seq,
+                rejection.at,
+                rejection.from_state,
+                rejection.reject_reason,
+                _evidence_of(rejection.evidence),
+                tuple(rejection.findings),
+            ),
+            timer=None if timer is None else Timer(timer.kind, timer.due, timer.state),
+            last_at=shape.last_at,
+            liability_rules=tuple(shape.liability_rules),
         )
-    except (KeyError, TypeError, ValueError, ValidationError) as exc:
+    except (KeyError, TypeError, ValueError, ValidationError, msgspec.ValidationError) as exc:
         raise Unreadable(str(exc)[:200]) from exc

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
@@ -34,19 +35,20 @@ class _Compiled:
 
 
 class Statement:
-    """A Core statement compiled once per dialect, run with ``exec_driver_sql``."""
+    """A Core statement compiled once per engine's dialect, run with ``exec_driver_sql``."""
 
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
-        self._by_dialect: dict[tuple[str, str, str], _Compiled] = {}
+        self._by_dialect: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
-        # Per dialect *and* driver: two PostgreSQL drivers differ in paramstyle and types.
-        key = (dialect.name, dialect.driver, dialect.paramstyle)
-        found = self._by_dialect.get(key)
+        # Per dialect *instance* (one per engine), not per dialect name and driver: the bind
+        # processors compiled here carry the engine's settings (its ``json_serializer``, say),
+        # and two drivers differ in paramstyle and types. Forgotten with the engine.
+        found = self._by_dialect.get(dialect)
         if found is None:
             found = self._compile(dialect)
-            self._by_dialect[key] = found
+            self._by_dialect[dialect] = found
         return found
 
     def _compile(self, dialect: Dialect) -> _Compiled:

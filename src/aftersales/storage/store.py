@@ -1,13 +1,14 @@
 """Durable cases: the facade an order service embeds.
 
-Every accepted command writes the case row, its log rows and feed rows in one transaction, or
-nothing. Inside a caller's ``Session`` the store never commits: the caller commits its own change
-and the case change together. The store reads a clock (injectable) only to refuse a command
-stamped in the future; the workflow never reads one.
+Every accepted command writes the case row and its log rows (each with its feed position) in one
+transaction, or nothing. Inside a caller's ``Session`` the store never commits: the caller
+commits its own change and the case change together. The store reads a clock (injectable) only
+to refuse a command stamped in the future; the workflow never reads one.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -23,13 +24,14 @@ from ..workflow.errors import AftersalesError, Conflict, InvalidInput
 from ..workflow.inputs import CaseFacts, Id, Policy, Strict, check_facts, parse, parse_time
 from ..workflow.liability import Assessment
 from ..workflow.record import Actor, EventRecord
+from .cache import DEFAULT_SIZE, CaseCache, Entry
 from .commitments import secret_key
 from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
 from .links import LinkMethods
 from .listeners import Listener
 from .report import ReportMethods
-from .repository import Repository, insert_refusal, not_found
+from .repository import Repository, insert_refusal, not_found, row_values
 from .schema import Schema
 from .settings import check_backend
 from .sweeper import parked_timers, sweep, unpark
@@ -64,6 +66,18 @@ class Refusal:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What one command did: its event or refusal, and the case as written."""
+
+    result: EventRecord | AftersalesError
+    entry: Entry
+
+
+class _Recheck(Exception):
+    """A command decided on a cache entry was refused: decide it again on the stored row."""
+
+
 class _CaseId(Strict):
     case_id: Id
 
@@ -80,6 +94,11 @@ class CaseStore(LinkMethods, ReportMethods):
     A command stamped more than ``max_skew`` after ``clock()`` is refused; ``clock`` must
     return timezone-aware datetimes (it is called once here to check). ``listeners`` are
     called inside the transaction of every event the store records (see :meth:`on_event`).
+
+    ``cache_size`` bounds the verified case cache (see :mod:`aftersales.storage.cache`): the
+    cases this store wrote last, at most that many (least recently used out; 0: none), so a
+    command on one skips reading its row; the write still checks the row's version and digest
+    head, and a stale entry only costs a fresh load.
     """
 
     def __init__(
@@ -91,6 +110,7 @@ class CaseStore(LinkMethods, ReportMethods):
         max_skew: timedelta = timedelta(minutes=5),
         retries: int = 2,
         listeners: Iterable[Listener] = (),
+        cache_size: int = DEFAULT_SIZE,
     ) -> None:
         if isinstance(db, Engine):
             self.engine = db
@@ -108,6 +128,14 @@ class CaseStore(LinkMethods, ReportMethods):
         self.clock = _checked(clock)
         self.max_skew = max_skew
         self.retries = retries
+        try:
+            self.cache = CaseCache(cache_size)
+        except ValueError:
+            raise InvalidInput(
+                "cache_size is a count of cases (0: no cache).",
+                "cache_size 须为售后单数量(0 表示不缓存)。",
+                "cache_size",
+            ) from None
         self.schema = Schema(self.engine)
         """The database's schema: migrations, revision, emptying a test database."""
 
@@ -173,7 +201,10 @@ class CaseStore(LinkMethods, ReportMethods):
         check_facts(facts)
         self._check_clock(facts.opened_at, "opened_at")
 
+        written: list[Entry] = []
+
         def attempt(conn: Connection) -> Case:
+            written.clear()
             taken, open_cases, applications = self.repository.line(conn, facts)
             if taken:
                 return self._reopened(conn, facts, policy, command_id, origin)
@@ -191,7 +222,9 @@ class CaseStore(LinkMethods, ReportMethods):
                 prior_applications=applications,
             )
             if session is None:
-                self.repository.insert(conn, case)  # a duplicate fails the try: retried
+                digest = self.repository.insert(conn, case)  # a duplicate fails the try: retried
+                record = copy.copy(case.record)  # the caller holds the case and may change it
+                written.append(Entry(record, case.version, digest, row_values(record)))
                 return case
             try:
                 with savepoint(conn):  # the caller's transaction goes on
@@ -202,7 +235,9 @@ class CaseStore(LinkMethods, ReportMethods):
                 return self._reopened(conn, facts, policy, command_id, origin)
             return case
 
-        return self._run(attempt, session, retry=True)
+        case = self._run(attempt, session, retry=True)
+        self._remember(case.case_id, written[0] if written else None, session)
+        return case
 
     def _reopened(
         self,
@@ -253,13 +288,17 @@ class CaseStore(LinkMethods, ReportMethods):
         ``session`` both are written in your transaction: if you roll it back, call
         :meth:`keep_refusal_of` with the error to keep the refusal all the same.
         """
-        _check_case_id(case_id)
+        if not (type(case_id) is str and case_id in self.cache):  # a cached id was checked
+            _check_case_id(case_id)
         when = _time_or_none(at)
         if when is not None:
             self._check_clock(when, "at")
 
-        def attempt(conn: Connection) -> EventRecord | AftersalesError:
-            loaded = self.repository.load(conn, case_id)
+        def attempt(conn: Connection, cached: Entry | None = None) -> Sent:
+            if cached is not None:
+                loaded = self.repository.cached(conn, case_id, cached)
+            else:
+                loaded = self.repository.load(conn, case_id)
             if expected_version is not None and loaded.version != expected_version:
                 raise Conflict(
                     f"Case {case_id} is at version {loaded.version}, not {expected_version}.",
@@ -272,25 +311,60 @@ class CaseStore(LinkMethods, ReportMethods):
                 result = case.send(
                     event,
                     actor=actor,
-                    at=at,
+                    at=at if when is None else when,  # parsed once
                     data=data,
                     command_id=command_id,
                     origin=origin,
                     inferred=inferred,
                 )
             except AftersalesError as err:
+                if cached is not None:
+                    raise _Recheck from err  # decided on the entry: decide again on the row
                 result = err
                 row = self.repository.refusal(
                     conn, case, event, actor, at, command_id, origin, data, err
                 )
                 err.refusal = _refusal(row)
-            self.repository.append(conn, [loaded])
-            return result
+            [digest] = self.repository.append(conn, [loaded])
+            return Sent(result, Entry(case.record, case.version, digest, row_values(case.record)))
 
-        result = self._run(attempt, session, retry=expected_version is None)
-        if isinstance(result, AftersalesError):
-            raise result
-        return result
+        sent = self._cached_send(case_id, attempt, expected_version, session)
+        if sent is None:
+            sent = self._run(attempt, session, retry=expected_version is None)
+        self._remember(case_id, sent.entry, session)
+        if isinstance(sent.result, AftersalesError):
+            raise sent.result
+        return sent.result
+
+    def _cached_send(
+        self,
+        case_id: str,
+        attempt: Callable[[Connection, Entry | None], Sent],
+        expected_version: int | None,
+        session: Session | None,
+    ) -> Sent | None:
+        """The command decided on the case's cache entry, if the store owns the transaction,
+        the case is cached (at ``expected_version``, when given) and the row still is as the
+        entry says; ``None`` otherwise (the entry is then dropped)."""
+        if session is not None:
+            return None
+        entry = self.cache.get(case_id)
+        if entry is None or expected_version not in (None, entry.version):
+            return None
+        try:
+            with transaction(self.engine) as conn:
+                return attempt(conn, entry)
+        except (_Recheck, Conflict):
+            self.cache.drop(case_id)
+            return None
+
+    def _remember(self, case_id: str, entry: Entry | None, session: Session | None) -> None:
+        """After a write: keep the case as written (the store's own transaction committed), or
+        forget it (inside a caller's session, which may yet roll back)."""
+        if session is None and entry is not None:
+            self.cache.put(case_id, entry)
+        else:
+            self.cache.drop(case_id)
 
     def keep_refusal(
         self,
@@ -357,8 +431,12 @@ class CaseStore(LinkMethods, ReportMethods):
         self._check_clock(when, "at")
         if case_id is not None:
             _check_case_id(case_id)
-        with transaction(self.engine, session) as conn:
-            return sweep(conn, self.repository, when, batch, case_id)
+        touched: set[str] = set()
+        try:
+            with transaction(self.engine, session) as conn:
+                return sweep(conn, self.repository, when, batch, case_id, touched)
+        finally:
+            self.cache.drop(*touched)
 
     def parked_timers(self, *, session: Session | None = None) -> list[ParkedTimer]:
         """Cases whose due timer could not fire, with the error; the sweeper skips them."""

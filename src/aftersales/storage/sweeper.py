@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from ..results import ParkedTimer
 from ..workflow.case import Case
 from ..workflow.record import EventRecord
-from .repository import CASE_COLUMNS, Loaded, Repository, safe_text
+from .repository import CASE_COLUMNS, Repository, safe_text
 from .statements import Statement
 from .tables import case_table
 
@@ -41,17 +41,26 @@ DUE_CASE = Statement(
 
 
 def sweep(
-    conn: Connection, repository: Repository, now: datetime, limit: int, case_id: str | None
+    conn: Connection,
+    repository: Repository,
+    now: datetime,
+    limit: int,
+    case_id: str | None,
+    touched: set[str] | None = None,
 ) -> list[EventRecord]:
-    """Fire the timers due at ``now`` of at most ``limit`` cases (or of ``case_id``)."""
+    """Fire the timers due at ``now`` of at most ``limit`` cases (or of ``case_id``); the ids
+    of the cases read are added to ``touched``."""
     if case_id is None:
         found = DUE_CASES.rows(conn, {"b_now": now, "b_limit": limit})
     else:
         found = DUE_CASE.rows(conn, {"b_now": now, "b_case_id": case_id})
     batch = []
+    if touched is not None:
+        touched.update(values["case_id"] for values in found)
     for row in map(lambda values: SimpleNamespace(**values), found):
         try:
-            case = Case(repository.record_of(conn, row))
+            loaded = repository.loaded(conn, row)
+            case = loaded.case
             if not case.fire_due_timers(now):
                 _repair(conn, row, case)
                 continue
@@ -60,7 +69,7 @@ def sweep(
         except Exception as exc:  # one case must not stop the others
             _park(conn, repository, row.case_id, exc)
             continue
-        batch.append(Loaded(case, row.version, row.digest))
+        batch.append(loaded)
     repository.append(conn, batch)
     return [event for item in batch for event in item.case.events]
 

@@ -12,7 +12,8 @@ checked (:mod:`aftersales.storage.settings`).
 - ``event``: the append-only log, primary key ``(case_id, seq)``; a second writer with the same
   ``seq`` fails on the key. Each row carries a digest chained to the previous row's.
 - ``refused``: refused commands, kept apart; they never affect state.
-- ``feed``: a global, monotonic cursor over every event, for outboxes.
+  Its ``position`` places it in the global feed (a monotonic cursor over every event, for
+  outboxes).
 - ``divergence``: where WeChat and a case disagree and no event explains it (written by
   :mod:`aftersales.wechat`).
 - ``commitment``: with a secret, the keyed store commitment that ``verify`` checks the set of
@@ -178,6 +179,9 @@ class EventRow(AftersalesModel, table=True):
             sqlite_where=sa.text("origin = 'platform'"),
             postgresql_where=sa.text("origin = 'platform'"),
         ),
+        # The feed: events after a position, in order; on PostgreSQL also the rows not placed
+        # yet (``position IS NULL``), which the feed's reader places.
+        sa.Index(f"uq_{PREFIX}event_position", "position", unique=True),
         {"schema": SCHEMA},
     )
 
@@ -195,6 +199,13 @@ class EventRow(AftersalesModel, table=True):
     origin: str = "local"
     schema_version: int = 1
     digest: str
+    position: int | None = Field(default=None, sa_type=sa.BigInteger)
+    """The event's place in the global feed, for outboxes. It only grows, and an event gets it
+    only once its transaction has committed, after every position already given, so a reader
+    past position ``p`` never sees an event appear at or below ``p``. SQLite, with one writer at
+    a time, gives it on insert; PostgreSQL writers commit side by side in any order, so there
+    events are inserted without a position and placed by the feed's reader (see
+    ``CaseStore.events_since``) once their transactions are over."""
 
 
 class RefusedRow(AftersalesModel, table=True):
@@ -219,26 +230,6 @@ class RefusedRow(AftersalesModel, table=True):
     command_id: str | None = None
     origin: str = "local"
     data: dict[str, Any] = _json()
-
-
-class FeedRow(AftersalesModel, table=True):
-    """The global order of events, for outboxes.
-
-    ``position`` only grows, and a row gets it only once its transaction has committed, after
-    every position already given, so a reader past position ``p`` never sees a new row appear
-    at or below ``p``. SQLite, with one writer at a time, gives it on insert; PostgreSQL writers
-    commit side by side in any order, so there rows are inserted without a position and placed
-    in ``id`` order by the reader (see ``CaseStore.events_since``) once their transactions are
-    over.
-    """
-
-    __tablename__ = name("feed")
-    __table_args__ = ({"schema": SCHEMA},)
-
-    id: int | None = Field(default=None, primary_key=True)
-    position: int | None = Field(default=None, unique=True)
-    case_id: str
-    seq: int
 
 
 class DivergenceRow(AftersalesModel, table=True):
@@ -283,6 +274,5 @@ class CommitmentRow(AftersalesModel, table=True):
 case_table: sa.Table = CaseRow.__table__  # type: ignore[attr-defined]
 event_table: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
 refused_table: sa.Table = RefusedRow.__table__  # type: ignore[attr-defined]
-feed_table: sa.Table = FeedRow.__table__  # type: ignore[attr-defined]
 divergence_table: sa.Table = DivergenceRow.__table__  # type: ignore[attr-defined]
 commitment_table: sa.Table = CommitmentRow.__table__  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ own due time. A refused command changes nothing.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from .dispatch import EXECUTORS, Engine
 from .errors import AftersalesError, Conflict, InvalidInput, PermissionDenied
 from .graph import machine_graph
 from .inputs import (
+    DEFAULT_POLICY,
     TEXT_FIELDS,
     CaseFacts,
     Id,
@@ -124,8 +126,10 @@ class Case:
         if not isinstance(facts, CaseFacts):
             facts = parse(CaseFacts, facts)
         check_facts(facts)
-        if not isinstance(policy, Policy):
-            policy = parse(Policy, policy if policy is not None else {})
+        if policy is None:
+            policy = DEFAULT_POLICY
+        elif not isinstance(policy, Policy):
+            policy = parse(Policy, policy)
         _check_command_id(command_id)
         _check_origin(origin)
         if not isinstance(prior_applications, int) or prior_applications < 0:
@@ -147,7 +151,7 @@ class Case:
         )
         CaseRules(Binding(record, Command(facts.opened_at))).on_enter_state(CaseMachine.requested)
         data = facts.model_dump(mode="json")
-        if policy != Policy():
+        if policy != DEFAULT_POLICY:
             data["policy"] = policy.model_dump(mode="json", exclude_defaults=True)
         note: dict[str, Any] = {"workflow_version": version}
         if prior_applications:
@@ -262,12 +266,14 @@ class Case:
             if first is not None:
                 return _same_command(first, event, actor, payload)
         self._check_time(when)
-        self.fire_due_timers(when)
+        self._fire_due(when)
         return self._apply(event, actor, when, payload, command_id, origin, inferred)
 
     def fire_due_timers(self, at: datetime | str) -> list[EventRecord]:
         """Fire, in due order, every timer due at or before ``at``, each at its due time."""
-        when = parse_time(at, "at")
+        return self._fire_due(parse_time(at, "at"))
+
+    def _fire_due(self, when: datetime) -> list[EventRecord]:
         fired = []
         while self.record.timer is not None and self.record.timer.due <= when:
             due = self.record.timer.due
@@ -353,11 +359,15 @@ class Case:
         when = parse_time(at)
         _check_command_id(command_id)
         _check_origin(origin)
-        context = {"workflow_version": self.record.workflow_version}
-        payload = parse(EVENT_DATA[event], data if data is not None else {}, context)
+        version = self.record.workflow_version
+        model = EVENT_DATA[event]
+        if not data and isinstance(data, Mapping | None):  # validated once per model and version
+            payload = _empty_payload(model, version)
+        else:
+            payload = parse(model, data, {"workflow_version": version})
         limit = self.record.policy.max_message_chars
-        for name in TEXT_FIELDS:
-            text = getattr(payload, name, None)
+        for name in _text_fields(model):
+            text = getattr(payload, name)
             if isinstance(text, str) and len(text) > limit:
                 raise InvalidInput(
                     f"{name} has {len(text)} characters; at most {limit} are allowed.",
@@ -448,6 +458,31 @@ class Case:
         if self._commands is not None and entry.command_id is not None:
             self._commands.setdefault(entry.command_id, entry)
         self.record.seq, self.record.last_at = entry.seq, entry.at
+
+
+@functools.cache
+def _text_fields(model: type[Strict]) -> tuple[str, ...]:
+    """The free-text fields of an event's data model (looked up once per model)."""
+    return tuple(name for name in TEXT_FIELDS if name in model.model_fields)
+
+
+_EMPTY: dict[tuple[type[Strict], int], Strict | InvalidInput] = {}
+
+
+def _empty_payload(model: type[Strict], version: int) -> Strict:
+    """The data of a command sent without any, validated once per model and contract version
+    (a payload is immutable); its refusal, when the event needs data, raised each time."""
+    key = (model, version)
+    found = _EMPTY.get(key)
+    if found is None:
+        try:
+            found = parse(model, {}, {"workflow_version": version})
+        except InvalidInput as err:
+            found = err
+        _EMPTY[key] = found
+    if isinstance(found, InvalidInput):
+        raise InvalidInput(found.message_en, found.message_zh, found.field)
+    return found
 
 
 def _check_command_id(command_id: object) -> None:

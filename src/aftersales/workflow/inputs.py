@@ -278,6 +278,10 @@ class Policy(Strict):
         return value
 
 
+DEFAULT_POLICY: Final = Policy()
+"""The default policy, built once (a policy is immutable)."""
+
+
 class NoData(Strict):
     """Events that carry no data."""
 
