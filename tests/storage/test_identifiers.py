@@ -216,13 +216,14 @@ def test_the_longest_prefix_keeps_every_name_whole_on_postgresql():
     def _notices(dbapi_conn, record):
         dbapi_conn.add_notice_handler(lambda diag: notices.append(diag.message_primary))
 
-    for revision in ("as_0001", "as_0002", "as_0003", "as_0004", "as_0007"):
+    revisions = ["as_0001", "as_0002", "as_0003", "as_0004", "as_0005", "as_0006", "as_0007"]
+    for revision in [*revisions, "as_0008"]:
         upgrade(engine, revision)
     with engine.connect() as conn:
         indexes = set(conn.execute(sa.text("SELECT indexname FROM pg_indexes")).scalars())
     expected = {{i.name for t in metadata.tables.values() for i in t.indexes}}
     assert expected <= indexes, expected - indexes
-    for revision in ("as_0004", "as_0003", "as_0002", "as_0001", "base"):
+    for revision in [*reversed(revisions), "base"]:
         downgrade(engine, revision)
     truncated = [n for n in notices if "truncated" in n]
     assert not truncated, truncated

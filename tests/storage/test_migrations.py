@@ -24,7 +24,7 @@ from aftersales.storage.verify import verify
 from tests.support import BUYER, MERCHANT, at, ev, facts
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REVISIONS = ["as_0001", "as_0002", "as_0003", "as_0004", "as_0005", "as_0007", "as_0008"]
+REVISIONS = ["as_0001", "as_0002", "as_0003", "as_0004", "as_0005", "as_0006", "as_0007", "as_0008"]
 
 
 class HostOrder(SQLModel, table=True):
@@ -252,6 +252,7 @@ def test_a_table_prefix_names_every_table(tmp_path):
             "shop1_as_commitment",
             "shop1_as_divergence",
             "shop1_as_event",
+            "shop1_as_intent",
             "shop1_as_refused",
         ]
     )
@@ -349,7 +350,7 @@ def test_a_downgrade_and_upgrade_round_trip_keeps_every_case_verified(db_url):
     report = verify(store)
     assert report.ok, [str(d) for d in report.divergences]
     [case] = [store.get("C1")]
-    assert case.record.workflow_version == 2
+    assert case.record.workflow_version == 3  # the version new cases open under
     assert (case.record.facts.sku_id, case.record.facts.count) == ("SKU-7", 2)
     assert case.record.facts.received and case.record.facts.used
     assert [e.origin for e in case.events] == ["local", "platform"]
@@ -357,7 +358,7 @@ def test_a_downgrade_and_upgrade_round_trip_keeps_every_case_verified(db_url):
 
 
 def test_feed_positions_move_into_the_event_rows_and_back(db_url):
-    """as_0007 moves every feed position into its event row and the downgrade restores the feed
+    """as_0006 moves every feed position into its event row and the downgrade restores the feed
     table: cursors stay valid both ways; an event not placed yet (PostgreSQL) is placed after."""
     assert upgrade(db_url) == head()
     store = CaseStore(db_url)

@@ -204,8 +204,8 @@ def test_dispute_evidence_needs_the_dispute(store):
     }
     reconcile(store, parse_notification(note))
     send(store, "submit_evidence", gateway, hours=3, evidence=[image()])
-    assert gateway.calls[-1] == (
-        "addcomplaintproof",
+    assert gateway.calls[-1] == (  # 103: a message (#21 item 10); a proof only at 106/108
+        "addcomplaintmaterial",
         {"complaint_id": "CP-9", "content": "商家按平台要求补充凭证。", "media_id_list": ["wx-1"]},
     )
 

@@ -117,8 +117,9 @@ SCENARIOS: dict[str, Scenario] = {
     "MERCHANT_OVERDUE_REFUND": Scenario(
         "order_merchant_overdue_refund.json", {}, [AGREE, FAILED], "refund_failed", [], "in_sync"
     ),
+    # #21 item 9: the buyer has yet to confirm the offline refund: not final.
     "USER_WAIT_CONFIRM": Scenario(
-        "order_user_wait_confirm.json", {}, [AGREE, FAILED], "refunded", ["refund_offline"]
+        "order_user_wait_confirm.json", {}, [AGREE, FAILED], "refund_failed", [], "in_sync"
     ),
     "MERCHANT_REFUND_SUCCESS": Scenario(
         "order_merchant_refund_success.json", {}, [AGREE], "refunded", ["refund_succeeded"]

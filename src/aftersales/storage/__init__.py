@@ -13,18 +13,22 @@ from .autogenerate import include_name, include_object
 from .commitments import secret_from_environ
 from .engine import database_url, make_engine, shown
 from .feed import FeedItem
+from .intents import Intent
 from .listeners import Listener
 from .relay import Cursor, FileCursor, Relayed, relay
 from .replay import StoreTarget
 from .schema import Schema, holds_only_package_tables
 from .store import CaseStore, Refusal
+from .sweeper import DueForFetch, Swept
 
 __all__ = [
     "CaseDivergence",
     "CaseStore",
     "Cursor",
+    "DueForFetch",
     "FeedItem",
     "FileCursor",
+    "Intent",
     "Listener",
     "ParkedTimer",
     "PlatformDivergence",
@@ -32,6 +36,7 @@ __all__ = [
     "Relayed",
     "Schema",
     "StoreTarget",
+    "Swept",
     "Verification",
     "database_url",
     "holds_only_package_tables",

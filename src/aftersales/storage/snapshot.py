@@ -73,7 +73,7 @@ class _Shape(msgspec.Struct):
     requested_amount: int
     buyer_reason: BuyerReason
     agreed_amount: int
-    workflow_version: Literal[1, 2]
+    workflow_version: Literal[1, 2, 3]
     applications: int
     prior_applications: int
     negotiation_count: int

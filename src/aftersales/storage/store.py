@@ -28,13 +28,15 @@ from .cache import DEFAULT_SIZE, CaseCache, Entry
 from .commitments import secret_key
 from .engine import make_engine, savepoint, transaction
 from .feed import FeedItem, read_feed
+from .intents import IntentStore
+from .lines import LineStore
 from .links import LinkMethods
 from .listeners import Listener
 from .report import ReportMethods
 from .repository import Repository, insert_refusal, not_found, row_values
 from .schema import Schema
 from .settings import check_backend
-from .sweeper import parked_timers, sweep, unpark
+from .sweeper import Swept, parked_timers, sweep, unpark
 from .tables import case_table, metadata, refused_table
 
 if TYPE_CHECKING:
@@ -82,7 +84,7 @@ class _CaseId(Strict):
     case_id: Id
 
 
-class CaseStore(LinkMethods, ReportMethods):
+class CaseStore(IntentStore, LineStore, LinkMethods, ReportMethods):
     """Cases in a database: open, send, ask, read, sweep timers, follow the feed; verify, report,
     keep WeChat's links; ``schema`` migrates (the only way in: nothing outside ``storage``
     touches the engine).
@@ -420,8 +422,12 @@ class CaseStore(LinkMethods, ReportMethods):
         batch: int = 1000,
         case_id: str | None = None,
         session: Session | None = None,
-    ) -> list[EventRecord]:
+    ) -> Swept:
         """Fire every timer due at or before ``at`` (of at most ``batch`` cases); the events.
+
+        A linked case opened under contract version 3 whose platform-owned timer fell due is not
+        moved: it is listed in the result's ``due_for_fetch`` (spec 12.3), for the caller to
+        fetch its after-sale order and ``sync`` it.
 
         On PostgreSQL due cases are claimed with ``FOR UPDATE SKIP LOCKED``, so sweepers running
         side by side never fire the same timer twice. A case whose expiry fails is parked with
@@ -550,6 +556,11 @@ class CaseStore(LinkMethods, ReportMethods):
             query = query.where(refused_table.c.case_id == case_id)
         with transaction(self.engine, session) as conn:
             return [_refusal(row) for row in conn.execute(query).mappings()]
+
+    def check_time(self, when: datetime, field: str = "at") -> None:
+        """Refuse a time more than ``max_skew`` ahead of the store's clock (``invalid_input``),
+        as every command is: for callers that must check before acting elsewhere."""
+        self._check_clock(when, field)
 
     # -- internals -------------------------------------------------------------------------
     def _check_clock(self, when: datetime, field: str) -> None:

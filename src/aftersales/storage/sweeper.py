@@ -11,6 +11,7 @@ from the record (and logged).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -40,6 +41,27 @@ DUE_CASE = Statement(
 )
 
 
+@dataclass(frozen=True)
+class DueForFetch:
+    """A linked case whose platform-owned timer fell due (spec 12.3): fetch its after-sale order
+    and ``sync`` it; the sweeper does not move it."""
+
+    case_id: str
+    platform_id: str
+    timer: str
+    due: datetime
+
+
+class Swept(list[EventRecord]):
+    """The events the sweep fired, and (``due_for_fetch``) the linked cases it left to WeChat."""
+
+    due_for_fetch: list[DueForFetch]
+
+    def __init__(self, events: list[EventRecord], due_for_fetch: list[DueForFetch]) -> None:
+        super().__init__(events)
+        self.due_for_fetch = due_for_fetch
+
+
 def sweep(
     conn: Connection,
     repository: Repository,
@@ -47,14 +69,14 @@ def sweep(
     limit: int,
     case_id: str | None,
     touched: set[str] | None = None,
-) -> list[EventRecord]:
+) -> Swept:
     """Fire the timers due at ``now`` of at most ``limit`` cases (or of ``case_id``); the ids
     of the cases read are added to ``touched``."""
     if case_id is None:
         found = DUE_CASES.rows(conn, {"b_now": now, "b_limit": limit})
     else:
         found = DUE_CASE.rows(conn, {"b_now": now, "b_case_id": case_id})
-    batch = []
+    batch, waiting = [], []
     if touched is not None:
         touched.update(values["case_id"] for values in found)
     for row in map(lambda values: SimpleNamespace(**values), found):
@@ -62,7 +84,12 @@ def sweep(
             loaded = repository.loaded(conn, row)
             case = loaded.case
             if not case.fire_due_timers(now):
-                _repair(conn, row, case)
+                timer = case.due_for_fetch(now)
+                if timer is None:
+                    _repair(conn, row, case)
+                else:
+                    platform_id = case.record.facts.platform_id or ""
+                    waiting.append(DueForFetch(case.case_id, platform_id, timer.kind, timer.due))
                 continue
         except sa.exc.SQLAlchemyError:
             raise  # the database failed, not the case: every case waits for it
@@ -71,7 +98,7 @@ def sweep(
             continue
         batch.append(loaded)
     repository.append(conn, batch)
-    return [event for item in batch for event in item.case.events]
+    return Swept([event for item in batch for event in item.case.events], waiting)
 
 
 def _park(conn: Connection, repository: Repository, case_id: str, exc: Exception) -> None:

@@ -16,6 +16,8 @@ checked (:mod:`aftersales.storage.settings`).
   outboxes).
 - ``divergence``: where WeChat and a case disagree and no event explains it (written by
   :mod:`aftersales.wechat`).
+- ``intent``: an outbound command written before WeChat is called (spec section 12.2), closed
+  when WeChat's reply or its echo completes or fails it.
 - ``commitment``: with a secret, the keyed store commitment that ``verify`` checks the set of
   cases, events and refusals against (:mod:`aftersales.storage.commitments`).
 
@@ -261,6 +263,40 @@ class DivergenceRow(AftersalesModel, table=True):
     recorded, or the case's last event if the case already agreed."""
 
 
+class IntentRow(AftersalesModel, table=True):
+    """A merchant command on its way to WeChat: written before the call, then closed."""
+
+    __tablename__ = name("intent")
+    __table_args__ = (
+        # A retried command finds its intent by the case and its command id.
+        sa.UniqueConstraint("case_id", "command_id", name=f"uq_{PREFIX}intent_command"),
+        # The echo and the sync look for a case's open intents; verify lists the old ones.
+        sa.Index(f"ix_{PREFIX}intent_open", "status", "case_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str
+    command_id: str
+    event: str
+    actor_role: str
+    actor_id: str | None = None
+    data: dict[str, Any] = _json()
+    at: datetime = _time()
+    api: str
+    """The WeChat API called, and (``body``) what it was sent."""
+    body: dict[str, Any] = _json()
+    status: str = "open"
+    """``open`` (sent, or about to be, and not yet known), ``done`` or ``failed``."""
+    error: str | None = None
+    """Why it failed: our error code and WeChat's errcode."""
+    seq: int | None = None
+    """The event that recorded it, once done."""
+    written_at: datetime = _time()
+    """The store's clock when the intent was written: the age ``verify`` judges by."""
+    closed_at: datetime | None = _time(default=None)
+
+
 class CommitmentRow(AftersalesModel, table=True):
     """With a secret: one slot of the store commitment (see :mod:`.commitments`)."""
 
@@ -275,4 +311,5 @@ case_table: sa.Table = CaseRow.__table__  # type: ignore[attr-defined]
 event_table: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
 refused_table: sa.Table = RefusedRow.__table__  # type: ignore[attr-defined]
 divergence_table: sa.Table = DivergenceRow.__table__  # type: ignore[attr-defined]
+intent_table: sa.Table = IntentRow.__table__  # type: ignore[attr-defined]
 commitment_table: sa.Table = CommitmentRow.__table__  # type: ignore[attr-defined]

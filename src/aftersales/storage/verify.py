@@ -17,6 +17,7 @@ says what this proves and what it cannot).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from typing import Any, Final, Protocol
 
 import sqlalchemy as sa
@@ -41,6 +42,7 @@ from .commitments import (
     start,
 )
 from .engine import transaction
+from .intents import INTENT_TIMEOUT, Intent
 from .repository import FACT_COLUMNS, Repository, facts_of
 from .snapshot import SNAPSHOT_VERSION, Unreadable, from_snapshot
 from .tables import (
@@ -57,6 +59,14 @@ class StoreParts(Protocol):
 
     engine: SqlEngine
     repository: Repository
+
+    def open_intents(
+        self,
+        case_id: str | None = None,
+        *,
+        older_than: timedelta | None = None,
+        session: Session | None = None,
+    ) -> list[Intent]: ...
 
 
 def verify(
@@ -98,7 +108,19 @@ def verify(
             )
         else:
             found += _commitment_problems(key, before, sums, checked)
+    notes += _stale_intents(store, case_id, session)
     return Verification(checked, tuple(found), tuple(notes))
+
+
+def _stale_intents(store: StoreParts, case_id: str | None, session: Session | None) -> list[str]:
+    """Outbound intents nobody completed within ``INTENT_TIMEOUT`` (spec 12.2): WeChat may or
+    may not have acted; a fetch and sync settles each. Information, not a divergence."""
+    return [
+        f"{intent.case_id}: {intent.event} ({intent.api}, command {intent.command_id}) sent to "
+        f"WeChat at {intent.at.isoformat()} was never confirmed: fetch the after-sale order "
+        "and sync it, or retry with the same command_id"
+        for intent in store.open_intents(case_id, older_than=INTENT_TIMEOUT, session=session)
+    ]
 
 
 def _batches(

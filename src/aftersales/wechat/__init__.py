@@ -23,6 +23,7 @@ from ..results import PlatformDivergence
 from .act import Gateway, act, error_for_platform_reply, platform_command_id
 from .backfill import BackfillResult, OrderFailure, backfill
 from .bodies import API, ShopConfig, outbound
+from .lists import match_reason, shop_config_from_platform
 from .messages import AfterSaleOrder, ComplaintOrder, Notification, parse_notification
 from .status import STATUSES, is_known, states_for_status, status_for
 from .sync import SyncResult, reconcile, sync, sync_complaint
@@ -61,10 +62,12 @@ __all__ = [
     "backfill",
     "error_for_platform_reply",
     "is_known",
+    "match_reason",
     "outbound",
     "parse_notification",
     "platform_command_id",
     "reconcile",
+    "shop_config_from_platform",
     "states_for_status",
     "status_for",
     "sync",

@@ -1,16 +1,24 @@
-"""Platform first: a merchant command reaches WeChat before it is recorded (spec section 10.4).
+"""Platform first: a merchant command reaches WeChat before it is recorded (spec 10.4, 12.2).
 
 The library makes no network call. The caller's ``gateway(api_name, body)`` posts the body to
 WeChat's API (``API + api_name``, with its access token) and returns the reply. In order:
 
-1. the command is checked as :meth:`CaseStore.send` would, on a copy of the case: refused here,
-   WeChat is never called;
-2. the body is built (a reason without a WeChat code, or a ``need_image`` reason without an item
-   that carries a WeChat ``media_id``, is refused before any call);
-3. on ``errcode`` 0 the command is recorded under the command id sync derives, so a crash
-   between WeChat's success and our write is healed by the next notification or sync;
-4. any other reply records nothing and raises: the mapped error, or ``platform_error`` with the
-   ``errcode``, the platform's message and ``retryable``.
+1. the shop is the case's (``permission_denied`` otherwise); a ``command_id`` already recorded
+   returns that record and calls WeChat no more;
+2. the command is checked as :meth:`CaseStore.send` would, the clock-skew bound included, on a
+   copy of the case: refused here, WeChat is never called;
+3. the body is built (a reason without a WeChat code, a ``need_image`` reason or a rejection
+   whose defensibility rests on evidence without a WeChat ``media_id``, is refused before any
+   call);
+4. an **intent** is written (committed when the store owns the transaction), then WeChat is
+   called;
+5. on ``errcode`` 0 the command is recorded from the intent, with its full data, and the intent
+   closed; if WeChat's own notification of the step (the echo) got there first, ``reconcile``
+   has recorded it from the intent and that record is returned;
+6. any other reply closes the intent as failed, records nothing and raises the mapped error or
+   ``platform_error``; a gateway that raises (timeout, connection lost) leaves the intent open
+   and raises ``platform_error`` with ``retryable`` true: a retry with the same ``command_id``,
+   the echo or a sync settles it.
 """
 
 from __future__ import annotations
@@ -22,10 +30,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..storage import CaseStore
+from ..workflow.case import Case
 from ..workflow.errors import (
     AftersalesError,
     InvalidInput,
     NegotiationRequired,
+    PermissionDenied,
     PlatformError,
     TransitionNotAllowed,
 )
@@ -37,6 +47,8 @@ from .status import status_for
 
 Gateway = Callable[[str, dict[str, Any]], Mapping[str, Any]]
 """Posts a body to a WeChat API by name and returns the reply JSON (the caller's HTTP client)."""
+TRANSPORT_ERRCODE = -1
+"""The errcode ``platform_error`` carries when the gateway raised: WeChat's own "system busy"."""
 
 
 def platform_command_id(platform_id: str, status: str | None, at: datetime, index: int = 0) -> str:
@@ -44,6 +56,19 @@ def platform_command_id(platform_id: str, status: str | None, at: datetime, inde
     seconds) and its place among the steps one message explains."""
     suffix = f":{index}" if index else ""
     return f"wechat:{platform_id}:{status or '-'}:{int(at.timestamp())}{suffix}"
+
+
+def check_shop(case: Case | None, shop: ShopConfig | None) -> None:
+    """Refuse a shop's configuration used on another shop's case (``permission_denied``)."""
+    if case is None or shop is None or shop.shop_id == case.record.facts.shop_id:
+        return
+    raise PermissionDenied(
+        f"ShopConfig of shop {shop.shop_id!r:.80} used on case {case.case_id} of shop "
+        f"{case.record.facts.shop_id!r:.80}.",
+        f"店铺 {shop.shop_id!r:.80} 的配置不能用于店铺 {case.record.facts.shop_id!r:.80} "
+        f"的售后单 {case.case_id}。",
+        "shop_id",
+    )
 
 
 def act(
@@ -56,14 +81,31 @@ def act(
     gateway: Gateway,
     shop: ShopConfig,
     data: Mapping[str, Any] | None = None,
+    command_id: str | None = None,
     session: Session | None = None,
 ) -> EventRecord:
-    """Send a merchant command to WeChat first, and record it only once WeChat accepted it."""
+    """Send a merchant command to WeChat first, and record it only once WeChat accepted it.
+
+    ``command_id`` makes it idempotent: a retried request returns the first record and calls
+    WeChat once. Without it, the id sync derives for the step is used.
+    """
     when = parse_time(at)
     fields = dict(data or {})
     case = store.get(case_id, session=session)
+    check_shop(case, shop)
+    if command_id is not None and store.recorded(case_id, command_id, session=session):
+        return store.send(
+            case_id,
+            event,
+            actor=actor,
+            at=when,
+            data=fields,
+            command_id=command_id,
+            session=session,
+        )  # the first result, or ``conflict`` for another command under the same id
+    store.check_time(when)
     probe = case.copy()
-    probe.send(event, actor=actor, at=when, data=fields)  # refused here: WeChat never called
+    planned = probe.send(event, actor=actor, at=when, data=fields)  # refused: WeChat not called
     platform_id = case.record.facts.platform_id
     if not platform_id:
         raise InvalidInput(
@@ -73,25 +115,76 @@ def act(
         )
     complaint = store.complaint_id(case_id, session=session)
     api, body = outbound(case, event, fields, platform_id, shop, complaint)
-    reply = gateway(api, body)
+    rejected_from = case.state if event == "reject" else None
+    status = status_for(probe.state, probe.record.case_type, rejected_from)
+    key = command_id or platform_command_id(platform_id, status, when)
+    intent = store.write_intent(
+        case_id,
+        key,
+        event,
+        actor=actor,
+        data=planned.data,
+        at=when,
+        api=api,
+        body=body,
+        session=session,
+    )
+    if intent.status == "done":  # completed by an echo or a sync already
+        return _recorded(store, case_id, key, intent.data, event, actor, when, session)
+    reply = _call(gateway, api, body)
     error = error_for_platform_reply(
         _errcode(reply), str(reply.get("errmsg", "")) if isinstance(reply, Mapping) else ""
     )
     if error is not None:
+        store.close_intent(
+            case_id, key, done=False, error=f"{error.code}: {_errcode(reply)}", session=session
+        )
         store.keep_refusal(
             case_id, event, actor=actor, at=when, data=fields, error=error, session=session
         )
         raise error
-    rejected_from = case.state if event == "reject" else None
-    status = status_for(probe.state, probe.record.case_type, rejected_from)
+    record = _recorded(store, case_id, key, intent.data, event, actor, intent.at, session)
+    store.close_intent(case_id, key, done=True, seq=record.seq, session=session)
+    return record
+
+
+def _recorded(
+    store: CaseStore,
+    case_id: str,
+    key: str,
+    data: dict[str, Any],
+    event: str,
+    actor: Actor,
+    when: datetime,
+    session: Session | None,
+) -> EventRecord:
+    """Record the command from its intent; the echo's record if it came first."""
     return store.send(
-        case_id,
-        event,
-        actor=actor,
-        at=when,
-        data=fields,
-        command_id=platform_command_id(platform_id, status, when),
-        session=session,
+        case_id, event, actor=actor, at=when, data=data, command_id=key, session=session
+    )
+
+
+def _call(gateway: Gateway, api: str, body: dict[str, Any]) -> Mapping[str, Any] | object:
+    """The gateway's reply; a gateway that raises is a transport error WeChat may or may not
+    have acted on: retryable, and the intent stays open."""
+    try:
+        return gateway(api, body)
+    except Exception as exc:  # the caller's HTTP client: any failure is a transport failure
+        raise transport_error(exc) from exc
+
+
+def transport_error(exc: Exception) -> PlatformError:
+    """``platform_error`` for a gateway that raised: retryable, WeChat may or may not have
+    acted."""
+    return PlatformError(
+        f"WeChat could not be reached ({type(exc).__name__}): it may or may not have acted; "
+        "retry with the same command_id, or fetch and sync the after-sale order.",
+        f"无法连接微信({type(exc).__name__}):微信可能已处理也可能未处理;"
+        "请用同一 command_id 重试,或拉取售后单后同步。",
+        "platform",
+        errcode=TRANSPORT_ERRCODE,
+        errmsg=str(exc)[:500],
+        retryable=True,
     )
 
 

@@ -22,6 +22,7 @@ from ..workflow.inputs import (
     TrackingData,
     parse,
 )
+from ..workflow.liability import rejection_findings
 from ..workflow.reasons import catalog
 from ..workflow.vocabulary import EVENT_DATA
 from .codes import NEGOTIATION_TYPE_CODES, TYPE_CODES
@@ -49,6 +50,9 @@ class ShopConfig:
     """The category of each product id, for cases a sync opens."""
     category: str = "ordinary"
     """The category of products ``categories`` does not name."""
+    buyer_reasons: Mapping[str, str] = field(default_factory=dict)
+    """Our ``buyer_reason`` by WeChat's buyer reason code (from ``reason/get``), for cases a
+    sync opens; codes not here are read by the built-in table and their words."""
 
     def reason_code(self, reason: str) -> int | None:
         """The ``update_reason_type`` of one of our reasons, if anyone knows it."""
@@ -83,7 +87,10 @@ def outbound(
     body: dict[str, Any] = {"after_sale_order_id": platform_id}
     if event == "submit_evidence":
         assert isinstance(payload, EvidenceData)
-        return "addcomplaintproof", _proof(payload, complaint_id)
+        # 106/108 (evidence demanded) take a proof; 103 (客服处理中) only a message, whatever it
+        # carries: addcomplaintproof there is refused with 10021504 (complaint guide).
+        api = "addcomplaintproof" if case.record.evidence_demanded else "addcomplaintmaterial"
+        return api, _proof(payload, complaint_id)
     if event == "agree":
         return "acceptapply", {**body, **_accept(case, shop)}
     if event == "confirm_receipt":
@@ -136,10 +143,12 @@ def _negotiation(case: Case, payload: NegotiateData, shop: ShopConfig) -> dict[s
     code = shop.reason_code(reason.key)
     if code is None:
         raise InvalidReason(
-            f"Reason {reason.key} has no WeChat update_reason_type: WeChat has not published it; "
-            f"give it in the shop's reason_codes to send this negotiation.",
-            f"协商说明「{reason.label_zh}」没有微信协商原因编码(微信未公开),"
-            "请在店铺配置 reason_codes 中提供后再提交。",
+            f"Reason {reason.key} ({reason.label_zh}) has no WeChat update_reason_type: neither "
+            "the catalog nor the platform's reason lists offer one with its label. Map it to "
+            f"the code WeChat gives the situation: ShopConfig(reason_codes={{'{reason.key}': "
+            "<update_reason_type>}).",
+            f"协商说明「{reason.label_zh}」({reason.key})没有微信协商原因编码:目录和平台原因"
+            f"列表中均无同名原因。请在店铺配置中映射:reason_codes={{'{reason.key}': 编码}}。",
             "reason",
         )
     media = media_ids(payload.evidence)
@@ -160,23 +169,32 @@ def _negotiation(case: Case, payload: NegotiateData, shop: ShopConfig) -> dict[s
 def _rejection(
     case: Case, payload: RejectData, body: dict[str, Any], shop: ShopConfig
 ) -> tuple[str, dict[str, Any]]:
+    """``rejectapply`` (or ``rejectexchangereship``) with the reason type chosen for this
+    rejection (else the shop's default for the case type) and the evidence as
+    ``reject_certificates``: WeChat judges the rejection on what it received, so a rejection
+    that is defensible only thanks to items without a ``media_id`` is refused here."""
     reship = case.record.case_type == "exchange" and case.state == "awaiting_receipt"
     scene = "reship" if reship else case.record.case_type
-    code = shop.reject_reason_types.get(scene)
+    code = payload.reject_reason_type or shop.reject_reason_types.get(scene)
     if code is None:
         raise InvalidInput(
-            f"WeChat needs a reject_reason_type to reject ({scene}): give it in the shop's "
-            "reject_reason_types (from rejectreason/get).",
+            f"WeChat needs a reject_reason_type to reject ({scene}): give it in the command's "
+            "data or the shop's reject_reason_types (from rejectreason/get).",
             f"微信拒绝售后需要 reject_reason_type({scene}):"
-            "请在店铺配置 reject_reason_types 中提供。",
-            "reject_reason_types",
+            "请在指令数据或店铺配置 reject_reason_types 中提供。",
+            "reject_reason_type",
         )
+    sent = tuple(e for e in payload.evidence if e.media_id)
+    kept = rejection_findings(case.record, case.state, payload.evidence)
+    if not kept and rejection_findings(case.record, case.state, sent):
+        raise _no_media("counter-evidence the rejection rests on")
     call = {**body, "reject_reason_type": code}
     if payload.reject_reason:
         call["reject_reason"] = payload.reject_reason
-    if reship:
-        return "rejectexchangereship", {**call, "reject_certificates": media_ids(payload.evidence)}
-    return "rejectapply", call
+    certificates = [e.media_id for e in sent if e.media_id]
+    if certificates or reship:
+        call["reject_certificates"] = certificates
+    return ("rejectexchangereship" if reship else "rejectapply"), call
 
 
 def _proof(payload: EvidenceData, complaint_id: str | None) -> dict[str, Any]:

@@ -54,6 +54,11 @@ INTERCEPTION_REASONS: Final = frozenset({22})
 
 CASE_TYPES: Final = {"REFUND": "refund", "RETURN": "return_refund", "EXCHANGE": "exchange"}
 """The after-sale order's ``type`` and our case types (``RESHIP`` is not modelled)."""
+NOT_MODELLED_TYPES: Final = {
+    "RESHIP": "a reship after-sale (补寄): the merchant sends the goods again, no case of ours",
+    "REFUND_PRICE_DIFF": "a price-difference refund (sub_type REFUND_PRICE_DIFF, 退差价)",
+}
+"""After-sale ``type`` and ``sub_type`` values (SDKs) that open no case: kept as divergences."""
 TYPE_CODES: Final = {"refund": 1, "return_refund": 2, "exchange": 3}
 """Case types as ``merchantupdateaftersale``'s ``type`` (3, exchange, is not in the official
 table: an SDK reports it) and ``merchant_update_detail``'s ``new_after_sale_type``."""

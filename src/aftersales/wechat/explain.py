@@ -9,12 +9,13 @@ that shows WeChat's status.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
+from ..storage import Intent
 from ..workflow.case import Case
 from ..workflow.errors import AftersalesError
-from ..workflow.record import Actor
+from ..workflow.record import Actor, EventRecord
 from .bodies import ShopConfig
 from .codes import (
     ACCEPTANCE_REASONS,
@@ -26,12 +27,15 @@ from .codes import (
     RULING_REASONS,
     TYPE_CODES,
 )
-from .messages import AfterSaleOrder
+from .messages import AfterSaleOrder, read_int
 from .status import states_for_status, status_for
 
 MAX_STEPS: Final = 3
 """The longest sequence of events one message may explain."""
 SYSTEM, PLATFORM = Actor.system(), Actor.platform()
+AUTO_AGREED: Final = Actor("system", "platform_auto_agree")
+"""The expiry WeChat's ``refund_reason`` 4 reports: the platform agreed at once to refund goods
+not yet shipped, not a merchant who let the response window lapse (issue #21 item 9)."""
 PlatformStep = tuple[str, Actor, dict[str, Any], bool]
 """One event to apply: its name, actor, data and whether it was inferred."""
 
@@ -65,6 +69,16 @@ def explain_status(
     return None
 
 
+def ran_ahead(case: Case, status: str) -> EventRecord | None:
+    """The local timer expiry that took the case past WeChat's ``status`` (a version-2 linked
+    case whose own timer fired before the platform's, spec 12.3), if one did."""
+    wanted = states_for_status(status)
+    for record in reversed(case.events):
+        if record.event == "expire" and record.origin == "local" and record.state_before in wanted:
+            return record
+    return None
+
+
 class OrderView:
     """What a fetched order (or a notification, which knows only the status) says each event
     would carry, and which events it points to."""
@@ -74,6 +88,10 @@ class OrderView:
         self.shop = shop or ShopConfig(shop_id="")
         self.missing = ""
         """Why an event WeChat shows could not be expressed, for the divergence."""
+        self.now: datetime | None = None
+        """Our clock when the order was followed: a remaining-seconds deadline counts from it."""
+        self.intents: list[Intent] = []
+        """The case's open outbound intents: WeChat's step may be one of ours (the echo)."""
 
     def matches(self, case: Case, status: str) -> bool:
         record = case.record
@@ -93,10 +111,10 @@ class OrderView:
         order, facts = self.order, case.record.facts
         merchant, buyer = Actor.merchant(facts.shop_id), Actor.buyer(facts.buyer_id)
         placeholder = f"wechat:{order.after_sale_order_id}"
-        hinted: list[PlatformStep] = []
+        hinted: list[PlatformStep] = [(i.event, i.actor, i.data, False) for i in self.intents]
         reason = order.refund_reason
         if reason in EXPIRY_REASONS:
-            hinted.append(("expire", SYSTEM, {}, False))
+            hinted.append(("expire", AUTO_AGREED if reason == 4 else SYSTEM, {}, False))
         if reason in ACCEPTANCE_REASONS:
             hinted.append(("accept", buyer, {}, False))
         if reason in AGREEMENT_REASONS:
@@ -120,7 +138,7 @@ class OrderView:
             ("reject", merchant, rejection, False),
             ("agree", merchant, {}, False),
             ("confirm_receipt", merchant, {}, False),
-            ("reship", merchant, {"tracking": order.exchange_waybill or placeholder}, False),
+            ("reship", merchant, self.reshipment(placeholder), False),
             ("intercept", merchant, {"tracking": placeholder}, False),
             ("accept", buyer, {}, False),
             ("ship_return", buyer, {"tracking": order.return_waybill or placeholder}, False),
@@ -139,6 +157,14 @@ class OrderView:
             unique.setdefault(f"{step[0]}:{sorted(step[2].items())}", step)
         return list(unique.values())
 
+    def intent_for(self, step: PlatformStep) -> Intent | None:
+        """The open intent a step is, if it is one of ours."""
+        event, actor, data, _ = step
+        for intent in self.intents:
+            if (intent.event, intent.actor, intent.data) == (event, actor, data):
+                return intent
+        return None
+
     def buyer_answer(self, case: Case, buyer: Actor, at: datetime) -> PlatformStep:
         """The buyer left a negotiation (spec section 10.3): new evidence after a request for it
         is ``supply_evidence``; a move at or after the buyer's deadline is ``expire``; anything
@@ -152,6 +178,15 @@ class OrderView:
         if timer is not None and timer.kind == "buyer_response" and at >= timer.due:
             return ("expire", SYSTEM, {}, True)
         return ("decline", buyer, {}, True)
+
+    def reshipment(self, placeholder: str) -> dict[str, Any]:
+        """The replacement WeChat shows shipped: its waybill and, when the exchange changed
+        it, the new SKU."""
+        order = self.order
+        data: dict[str, Any] = {"tracking": order.exchange_waybill or placeholder}
+        if order.exchange_sku:
+            data["sku_id"] = order.exchange_sku
+        return data
 
     def negotiation(self, case: Case) -> dict[str, Any]:
         """The console negotiation ``merchant_update_detail`` shows, as our event's data."""
@@ -175,7 +210,10 @@ class OrderView:
             new_type = kinds.get(_number(update.get("new_after_sale_type")) or 0)
             if new_type:
                 data["new_type"] = new_type
-        media = [m for m in update.get("media_ids", []) if isinstance(m, str) and m][:50]
+        found = update.get("media_ids")
+        media = (
+            [m for m in found[:50] if isinstance(m, str) and m] if isinstance(found, list) else []
+        )
         if media:
             data["evidence"] = [{"kind": "image", "ref": m, "media_id": m} for m in media]
         desc = update.get("merchant_update_desc")
@@ -219,9 +257,18 @@ class OrderView:
             return [{"liability": "none", **money}]
         return [{}, {"liability": "buyer"}, {"liability": "merchant"}]
 
+    def deadline(self, at: datetime) -> datetime | None:
+        """The platform's deadline: absolute as sent, or remaining seconds counted from when the
+        order was fetched (our clock when followed, never before the order's own time)."""
+        order = self.order
+        if order.deadline is not None or order.deadline_in is None:
+            return order.deadline
+        fetched = max(self.now or at, at)
+        return fetched + timedelta(seconds=order.deadline_in)
+
     def deadline_step(self, case: Case, at: datetime) -> list[PlatformStep]:
         """The platform's clock wins: its deadline replaces the running timer's due time."""
-        deadline, timer = self.order.deadline, case.timer
+        deadline, timer = self.deadline(at), case.timer
         if deadline is None or timer is None or deadline <= at:
             return []
         if abs((timer.due - deadline).total_seconds()) < 1:
@@ -230,8 +277,5 @@ class OrderView:
 
 
 def _number(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit() and len(value) < 15:
-        return int(value)
-    return None
+    number = read_int(value)
+    return None if number is None or number < 0 else number

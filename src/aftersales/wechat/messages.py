@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,21 +21,36 @@ COMPLAINT_EVENT: Final = "channels_ec_complaint_update"
 MAX_BODY: Final = 1024 * 1024
 
 
+MAX_INT: Final = 2**53
+"""Numbers beyond this (JSON's exact integers) are not ids, times or amounts WeChat sends."""
+
+
 def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(int(value))
-    return ""
+    number = read_int(value)
+    if number is not None:
+        return str(number)
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else ""
 
 
-def _int(value: Any) -> int | None:
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+"""Lone surrogates: valid in JSON text, not in UTF-8 (nor in a database)."""
+
+
+def read_int(value: Any) -> int | None:
+    """An integer WeChat may send as a number or as digits; ``None`` for anything else
+    (``1e400``, ``"¹"``, a fraction, a bool, a number beyond ``MAX_INT``)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        digits = value.strip()
+        bare = digits[1:] if digits.startswith("-") else digits
+        if not (bare.isascii() and bare.isdigit() and len(bare) < 20):
+            return None
+        value = int(digits)
+    if isinstance(value, int) and -MAX_INT <= value <= MAX_INT:
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
-        return int(value)
     return None
 
 
@@ -54,6 +71,16 @@ def when(seconds: int | None) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+MAX_REMAINING: Final = 400 * 86_400
+"""A ``deadline`` at most this many seconds is a remaining time, not a Unix time."""
+
+
+def remaining(seconds: int | None) -> int | None:
+    """A ``deadline`` given as remaining seconds, if it is one (an absolute Unix time is far
+    larger)."""
+    return seconds if seconds is not None and 0 < seconds <= MAX_REMAINING else None
+
+
 @dataclass(frozen=True)
 class AfterSaleOrder:
     """The parts of a fetched after-sale order (``getaftersaleorder``) the library reads."""
@@ -68,6 +95,8 @@ class AfterSaleOrder:
     create_time: datetime | None = None
     update_time: datetime | None = None
     deadline: datetime | None = None
+    """``deadline`` given as an absolute Unix time (as the official pages and a real payload
+    show it)."""
     complaint_id: str | None = None
     product_id: str = ""
     sku_id: str = ""
@@ -85,6 +114,13 @@ class AfterSaleOrder:
     refund_certificates: tuple[str, ...] = ()
     update: Mapping[str, Any] = field(default_factory=dict)
     """``merchant_update_detail``: the negotiation the buyer is asked to answer."""
+    deadline_in: int | None = None
+    """``deadline`` given as remaining seconds (as WxJava and SKIT document it), counted from
+    the fetch."""
+    sub_type: str = ""
+    """``sub_type``: ``REFUND_PRICE_DIFF`` (退差价) is not a case of ours."""
+    exchange_sku: str = ""
+    """``exchange_product_info.sku_id``: the SKU an exchange sends in place of the old one."""
 
     @classmethod
     def read(cls, payload: Mapping[str, Any] | str | bytes) -> AfterSaleOrder:
@@ -108,15 +144,18 @@ class AfterSaleOrder:
             type=_text(order.get("type")),
             reason=_text(order.get("reason")),
             reason_text=_text(order.get("reason_text")),
-            create_time=when(_int(order.get("create_time"))),
-            update_time=when(_int(order.get("update_time"))),
-            deadline=when(_int(order.get("deadline"))),
+            create_time=when(read_int(order.get("create_time"))),
+            update_time=when(read_int(order.get("update_time"))),
+            deadline=when(read_int(order.get("deadline"))),
+            deadline_in=remaining(read_int(order.get("deadline"))),
+            sub_type=_text(order.get("sub_type")),
+            exchange_sku=_text(_object(order.get("exchange_product_info")).get("sku_id")),
             complaint_id=complaint if complaint not in ("", "0") else None,
             product_id=_text(product.get("product_id")),
             sku_id=_text(product.get("sku_id")),
-            count=max(1, _int(product.get("count")) or 1),
-            amount=_int(refund.get("amount")),
-            refund_reason=_int(refund.get("refund_reason")),
+            count=max(1, read_int(product.get("count")) or 1),
+            amount=read_int(refund.get("amount")),
+            refund_reason=read_int(refund.get("refund_reason")),
             received=details.get("receive_product") is True,
             buyer_media=tuple(dict.fromkeys(_strings(details.get("media_id_list")) + infos)),
             return_waybill=_text(_object(order.get("return_info")).get("waybill_id")),
@@ -172,15 +211,23 @@ class Notification:
     @property
     def complaint_status(self) -> int | None:
         """The dispute's status code, for a complaint notification."""
-        return _int(self.status) if self.kind == "complaint" else None
+        return read_int(self.status) if self.kind == "complaint" else None
+
+
+def fingerprint(payload: object) -> str:
+    """A short digest that tells payloads apart, for any payload at all (a 100k-deep mapping
+    included: its ``repr`` would not survive)."""
+    try:
+        shown = payload if isinstance(payload, bytes) else repr(payload).encode("utf-8", "replace")
+    except (RecursionError, ValueError, TypeError):
+        shown = f"<{type(payload).__name__} {id(payload)}>".encode()
+    return hashlib.sha256(shown).hexdigest()[:16]
 
 
 def parse_notification(payload: str | bytes | Mapping[str, Any]) -> Notification:
     """Read a decrypted notification (JSON text or a mapping). Never raises: what cannot be read
     comes back with ``kind`` ``unreadable`` and the reason."""
-    digest = hashlib.sha256(
-        payload if isinstance(payload, bytes) else repr(payload).encode("utf-8", "replace")
-    ).hexdigest()[:16]
+    digest = fingerprint(payload)
     try:
         if isinstance(payload, str | bytes) and len(payload) > MAX_BODY:
             raise ValueError("the body is larger than 1 MiB")
@@ -195,7 +242,7 @@ def parse_notification(payload: str | bytes | Mapping[str, Any]) -> Notification
 
 def _notification(body: Mapping[str, Any], digest: str) -> Notification:
     event = body.get("Event")
-    created = when(_int(body.get("CreateTime")))
+    created = when(read_int(body.get("CreateTime")))
     if event == AFTERSALE_EVENT:
         inner = body.get("finder_shop_aftersale_status_update")
         if isinstance(inner, str):  # third-party pushes flatten the object into lines
@@ -209,7 +256,7 @@ def _notification(body: Mapping[str, Any], digest: str) -> Notification:
         return Notification("aftersale", ident, status, created, order_id, digest=digest)
     if event == COMPLAINT_EVENT:
         info = _object(body.get("finder_shop_complaint"))
-        ident, code = _text(info.get("after_sale_order_id")), _int(info.get("complaint_status"))
+        ident, code = _text(info.get("after_sale_order_id")), read_int(info.get("complaint_status"))
         if not ident or code is None:
             raise ValueError("a complaint notification without after_sale_order_id or status")
         complaint = _text(info.get("complaint_id")) or None
@@ -246,8 +293,8 @@ class ComplaintOrder:
         rulings = []
         for item in history[:200]:
             entry = _object(item)
-            liable = RULINGS.get(_int(entry.get("item_type")) or 0)
+            liable = RULINGS.get(read_int(entry.get("item_type")) or 0)
             if liable is not None:
-                rulings.append((liable, when(_int(entry.get("time")))))
+                rulings.append((liable, when(read_int(entry.get("time")))))
         complaint = _text(raw.get("complaint_id")) or complaint_id
-        return cls(complaint, ident, _int(raw.get("status")), tuple(rulings))
+        return cls(complaint, ident, read_int(raw.get("status")), tuple(rulings))

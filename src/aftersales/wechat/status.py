@@ -24,7 +24,7 @@ STATUSES: Final[dict[str, tuple[str, ...]]] = {
     "PLATFORM_REFUNDING": ("refunding",),
     "PLATFORM_REFUND_FAIL": ("refund_failed",),
     "MERCHANT_OVERDUE_REFUND": ("refund_failed",),
-    "USER_WAIT_CONFIRM": ("refunded", "partially_refunded"),
+    "USER_WAIT_CONFIRM": ("refund_failed", "refunded", "partially_refunded"),
     "MERCHANT_REFUND_SUCCESS": ("refunded", "partially_refunded"),
     "MERCHANT_RETURN_SUCCESS": ("refunded", "partially_refunded"),
     "USER_WAIT_RECEIPT": ("exchange_shipped",),
@@ -34,8 +34,11 @@ STATUSES: Final[dict[str, tuple[str, ...]]] = {
     "MERCHANT_REFUND_RETRY_FAIL": ("closed",),
     "USER_WAIT_HANDLE_MERCHANT_AFTER_SALE": (),
 }
-"""Each WeChat status and the states of ours it can mean. ``USER_WAIT_HANDLE_MERCHANT_AFTER_SALE``
-(an after-sale the merchant opened for the buyer) is not modelled: meeting it is a divergence.
+"""Each WeChat status and the states of ours it can mean. ``USER_WAIT_CONFIRM`` (the merchant
+uploaded an offline refund's certificate, the buyer has yet to confirm it) is not final: a case
+still in ``refund_failed`` stays there until WeChat shows the refund done.
+``USER_WAIT_HANDLE_MERCHANT_AFTER_SALE`` (an after-sale the merchant opened for the buyer) is not
+modelled: meeting it is a divergence.
 ``buyer_accepted`` (transient) and ``platform_intervention`` (a dispute order of its own) have no
 after-sale status. Where several statuses can mean one state, the first listed is the one a case
 in that state shows, unless its case type decides (see :func:`status_for`)."""

@@ -21,11 +21,12 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
-from ..storage import CaseStore
+from ..storage import CaseStore, Intent
 from ..workflow.case import Case
 from ..workflow.errors import AftersalesError, Conflict, StorageUnavailable
 from ..workflow.record import Actor, EventRecord
-from .act import error_for_platform_reply, platform_command_id
+from ..workflow.vocabulary import STATE_TIMERS
+from .act import check_shop, error_for_platform_reply, platform_command_id
 from .bodies import ShopConfig
 from .codes import (
     CASE_TYPES,
@@ -34,11 +35,12 @@ from .codes import (
     INTERVENTION_CANCELLED,
     MERCHANT_EVIDENCE_DEMANDED,
     MERCHANT_EVIDENCE_LAPSED,
+    NOT_MODELLED_TYPES,
     buyer_reason,
 )
-from .explain import PLATFORM, SYSTEM, OrderView, PlatformStep, explain_status
-from .messages import AfterSaleOrder, ComplaintOrder, Notification
-from .status import NOT_MODELLED, is_known
+from .explain import PLATFORM, SYSTEM, OrderView, PlatformStep, explain_status, ran_ahead
+from .messages import AfterSaleOrder, ComplaintOrder, Notification, fingerprint
+from .status import NOT_MODELLED, is_known, states_for_status
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,18 @@ def sync(
         try:
             order = AfterSaleOrder.read(order)
         except (ValueError, RecursionError) as exc:
-            return _unreadable(store, str(exc), repr(order)[:200], session)
+            return _unreadable(store, str(exc)[:200], fingerprint(order), session)
     read = order
-    at = order.update_time or order.create_time
+    return _retrying(session, lambda: _sync(store, read, shop, session))
+
+
+def _sync(
+    store: CaseStore, read: AfterSaleOrder, shop: ShopConfig | None, session: Session | None
+) -> SyncResult:
+    at = read.update_time or read.create_time
     with _following(store, session) as ctx:
         case = ctx.case_for(read.after_sale_order_id)
+        check_shop(case, shop)
         opened = case is None
         if case is None:
             case = ctx.open_from(read, shop)
@@ -112,7 +121,7 @@ def reconcile(
             raise error  # WeChat could not say what the order is: not a divergence
     synced = sync(store, order, shop=shop, session=session)
     if notification.kind == "complaint" and synced.case_id is not None:
-        return _complaint(store, notification, session)
+        return _retrying(session, lambda: _complaint(store, notification, session))
     return synced
 
 
@@ -122,9 +131,16 @@ def _reconcile(
     if notification.kind == "unreadable":
         return _unreadable(store, notification.problem or "unreadable", notification.key, session)
     if notification.kind == "complaint":
-        return _complaint(store, notification, session)
+        return _retrying(session, lambda: _complaint(store, notification, session))
+    return _retrying(session, lambda: _reconcile_once(store, notification, shop, session))
+
+
+def _reconcile_once(
+    store: CaseStore, notification: Notification, shop: ShopConfig | None, session: Session | None
+) -> SyncResult:
     with _following(store, session) as ctx:
         case = ctx.case_for(notification.after_sale_order_id)
+        check_shop(case, shop)
         if case is None:
             return SyncResult("unknown", None, notification.status, None, reason=UNKNOWN_ORDER)
         at = notification.create_time
@@ -146,8 +162,12 @@ def sync_complaint(
         try:
             complaint = ComplaintOrder.read(complaint)
         except (ValueError, RecursionError) as exc:
-            return _unreadable(store, str(exc), repr(complaint)[:200], session)
+            return _unreadable(store, str(exc)[:200], fingerprint(complaint), session)
     read = complaint
+    return _retrying(session, lambda: _sync_complaint(store, read, session))
+
+
+def _sync_complaint(store: CaseStore, read: ComplaintOrder, session: Session | None) -> SyncResult:
     status = str(read.status)
     key = f"wechat:complaint:{read.complaint_id}:{status}:{len(read.rulings)}"
     with _following(store, session) as ctx:
@@ -187,7 +207,7 @@ def _complaint(store: CaseStore, notification: Notification, session: Session | 
         if code in CONCLUDED:
             why = "the ruling is in the dispute's history: fetch getcomplaintorder, sync_complaint"
             return SyncResult("in_sync", case.case_id, status, case.state, reason=why)
-        when = max(at or case.last_at, case.last_at)
+        when = ctx.applied(case, at)
         view = case.copy()
         view.fire_due_timers(when)  # our own timers due by then fire first
         return ctx.checked(case, _dispute_steps(view, code), when, notification.key, status)
@@ -203,6 +223,14 @@ def _dispute_steps(case: Case, code: int | None) -> list[PlatformStep]:
     if code in MERCHANT_EVIDENCE_LAPSED and case.record.evidence_demanded:
         steps.append(("expire", SYSTEM, {}, False))
     return steps
+
+
+def _before_dispute(case: Case, status: str) -> bool:
+    """Whether WeChat's after-sale ``status`` is the one the case showed when the dispute opened
+    (the platform keeps showing it while it handles the dispute)."""
+    entered = (e for e in reversed(case.events) if e.state_after == case.state != e.state_before)
+    opened = next(entered, None)
+    return opened is not None and (opened.state_before or "") in states_for_status(status)
 
 
 def _intervention_steps(case: Case) -> list[PlatformStep]:
@@ -224,16 +252,36 @@ class _Context:
     def __init__(self, store: CaseStore, session: Session) -> None:
         self.store, self.session = store, session
         self.why = ""
+        self.now = store.clock()
+
+    def applied(self, case: Case, at: datetime | None) -> datetime:
+        """When a platform step is recorded: the platform's time, never before the case's last
+        event, and never ahead of our clock (a platform clock running ahead of ours is applied
+        at our now, so our own later commands still follow it)."""
+        last = case.last_at
+        when = max(at or last, last)
+        return min(when, max(self.now, last))
 
     def case_for(self, platform_id: str) -> Case | None:
         case_id = self.store.linked_case(platform_id, session=self.session)
-        return None if case_id is None else self.store.get(case_id, session=self.session)
+        if case_id is None or not self.store.hold_case(case_id, session=self.session):
+            return None
+        return self.store.get(case_id, session=self.session)
 
     def open_from(self, order: AfterSaleOrder, shop: ShopConfig | None) -> Case | None:
         if shop is None:
             self.why = "unknown after-sale order: pass the shop's ShopConfig to open it"
             return None
+        order_id = order.order_id or f"wx-order-{order.after_sale_order_id}"
+        others = self.store.shops_of_order(order_id, session=self.session) - {shop.shop_id}
+        if others:
+            self.why = f"order {order_id} belongs to another shop ({sorted(others)[0]})"
+            return None
         case_type = CASE_TYPES.get(order.type)
+        unmodelled = NOT_MODELLED_TYPES.get(order.type) or NOT_MODELLED_TYPES.get(order.sub_type)
+        if unmodelled:
+            self.why = f"not modelled: {unmodelled}"
+            return None
         if case_type is None or order.amount is None or order.create_time is None:
             self.why = (
                 f"cannot open a case from this order (type {order.type!r}, no amount or time)"
@@ -241,20 +289,21 @@ class _Context:
             return None
         facts = {
             "case_id": f"wx-{order.after_sale_order_id}",
-            "order_id": order.order_id or f"wx-order-{order.after_sale_order_id}",
+            "order_id": order_id,
             "shop_id": shop.shop_id,
             "buyer_id": order.openid or "unknown",
             "type": case_type,
             "category": shop.categories.get(order.product_id, shop.category),
             "paid_amount": order.amount,
             "requested_amount": order.amount,
-            "buyer_reason": buyer_reason(order.reason, order.reason_text),
+            "buyer_reason": shop.buyer_reasons.get(order.reason)
+            or buyer_reason(order.reason, order.reason_text),
             "shipped": order.refund_reason != 4 or case_type != "refund",
             "received": order.received,
             "sku_id": order.sku_id,
             "count": order.count,
             "platform_id": order.after_sale_order_id,
-            "opened_at": order.create_time,
+            "opened_at": min(order.create_time, self.now),
         }
         try:
             self.store.open_case(
@@ -264,8 +313,8 @@ class _Context:
                 session=self.session,
             )
         except (StorageUnavailable, Conflict) as exc:
-            if isinstance(exc, StorageUnavailable):
-                raise
+            if isinstance(exc, StorageUnavailable) or self.case_for(order.after_sale_order_id):
+                raise  # another delivery opened it first: follow the message again
             self.why = f"cannot open the case: {exc.message_en}"
             return None
         except AftersalesError as exc:
@@ -288,18 +337,36 @@ class _Context:
                 else "a status this library does not know"
             )
             return self.diverge(key, platform_id, status, case, why)
-        when = max(at or case.last_at, case.last_at)
+        stamp = max(at or case.last_at, case.last_at)
+        if case.state == "platform_intervention" and _before_dispute(case, status):
+            why = "WeChat keeps showing the status it had when the dispute opened"
+            return SyncResult("in_sync", case.case_id, status, case.state, reason=why)
+        when = self.applied(case, at)
+        platform.intents = self.store.open_intents(case.case_id, session=self.session)
+        platform.now = self.now
         found = explain_status(case, status, when, platform)
         if found is None:
+            ahead = ran_ahead(case, status)
+            if ahead is not None:  # once per expiry, however often WeChat repeats itself
+                timer = STATE_TIMERS.get(ahead.state_before or "", "timer")
+                why = (
+                    f"our {timer} timer ran ahead of WeChat: it fired at {ahead.at.isoformat()} "
+                    f"({ahead.state_before} -> {ahead.state_after}) while WeChat still shows "
+                    f"{status}; later statuses are applied where they follow from {case.state}"
+                )
+                key = f"wechat:{platform_id}:ran-ahead:{ahead.seq}"
+                return self.diverge(key, platform_id, status, case, why)
             why = platform.missing or f"no sequence of events takes {case.state} to {status}"
             return self.diverge(key, platform_id, status, case, why)
         steps, reached = found
-        return self.apply(case, steps + platform.deadline_step(reached, when), when, key, status)
+        steps = steps + platform.deadline_step(reached, when)
+        return self.apply(case, steps, when, key, status, platform, stamp)
 
     def checked(
         self, case: Case, steps: list[PlatformStep], at: datetime, key: str, status: str
     ) -> SyncResult:
         """Apply ``steps`` if the rules take them all on a copy; else keep a divergence."""
+        stamp, at = at, self.applied(case, at)
         probe = case.copy()
         for event, actor, data, inferred in steps:
             try:
@@ -310,11 +377,20 @@ class _Context:
                 platform_id = case.record.facts.platform_id or ""
                 why = f"{event} does not fit the case: {exc.code}: {exc.message_en}"
                 return self.diverge(key, platform_id, status, case, why)
-        return self.apply(case, steps, at, key, status)
+        return self.apply(case, steps, at, key, status, stamp=stamp)
 
     def apply(
-        self, case: Case, steps: list[PlatformStep], at: datetime, key: str, status: str
+        self,
+        case: Case,
+        steps: list[PlatformStep],
+        at: datetime,
+        key: str,
+        status: str,
+        platform: OrderView | None = None,
+        stamp: datetime | None = None,
     ) -> SyncResult:
+        """Apply ``steps`` at ``at`` in one savepoint, under command ids derived from the
+        platform's time ``stamp`` (``at`` unless the platform's clock ran ahead of ours)."""
         if not steps:  # our own timers due by the platform's time fire, at their own times
             fired = self.store.fire_due_timers(at, case_id=case.case_id, session=self.session)
             self.resolved(case, fired[-1].seq if fired else case.version, at, key)
@@ -325,7 +401,12 @@ class _Context:
         done = []
         try:
             with self.store.savepoint(self.session):  # every step of the message, or none
-                for index, (event, actor, data, inferred) in enumerate(steps):
+                for index, step in enumerate(steps):
+                    event, actor, data, inferred = step
+                    ours = None if platform is None else platform.intent_for(step)
+                    if ours is not None:  # the echo of our own command: recorded as ours
+                        done.append(self.completed(case, ours, at))
+                        continue
                     done.append(
                         self.store.send(
                             case.case_id,
@@ -333,7 +414,7 @@ class _Context:
                             actor=actor,
                             at=at,
                             data=data,
-                            command_id=platform_command_id(platform_id, status, at, index),
+                            command_id=platform_command_id(platform_id, status, stamp or at, index),
                             origin="platform",
                             inferred=inferred,
                             session=self.session,
@@ -345,7 +426,29 @@ class _Context:
             why = f"the store refused {event}: {exc.code}: {exc.message_en}"
             return self.diverge(key, platform_id, status, case, why)
         self.resolved(case, done[-1].seq, at, key)
-        return SyncResult("applied", case.case_id, status, done[-1].state_after, tuple(done))
+        new = tuple(record for record in done if record.seq > case.record.seq)
+        if not new:  # another delivery of the message recorded every step first
+            return SyncResult("in_sync", case.case_id, status, done[-1].state_after)
+        return SyncResult("applied", case.case_id, status, new[-1].state_after, new)
+
+    def completed(self, case: Case, intent: Intent, at: datetime) -> EventRecord:
+        """Record an open intent WeChat's message shows done, with its own data, actor and
+        command id (origin ``local``), at its own time where that keeps the log in order."""
+        last = case.last_at
+        when = intent.at if (last is None or last <= intent.at) and intent.at <= at else at
+        record = self.store.send(
+            case.case_id,
+            intent.event,
+            actor=intent.actor,
+            at=when,
+            data=intent.data,
+            command_id=intent.command_id,
+            session=self.session,
+        )
+        self.store.close_intent(
+            case.case_id, intent.command_id, done=True, seq=record.seq, session=self.session
+        )
+        return record
 
     def resolved(self, case: Case, seq: int, at: datetime, key: str) -> None:
         """The case agrees with WeChat now: what it disagreed with before is explained."""
@@ -386,6 +489,23 @@ def _following(store: CaseStore, session: Session | None) -> Iterator[_Context]:
     """One transaction for the whole message: the caller's session, or our own."""
     with store.unit_of_work(session) as unit:
         yield _Context(store, unit)
+
+
+RETRIES: Final = 5
+"""How often a message is followed again after another delivery of it won the race."""
+
+
+def _retrying(session: Session | None, follow: Callable[[], SyncResult]) -> SyncResult:
+    """Follow a message; when another writer changed the case first (another delivery of the
+    same message, say), follow it again on the fresh case: it then applies once or finds the
+    case in sync. Inside a caller's session the caller's transaction decides, so no retry."""
+    for left in range(RETRIES, -1, -1):
+        try:
+            return follow()
+        except Conflict:
+            if session is not None or left == 0:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _epoch() -> datetime:

@@ -270,15 +270,27 @@ class Case:
         return self._apply(event, actor, when, payload, command_id, origin, inferred)
 
     def fire_due_timers(self, at: datetime | str) -> list[EventRecord]:
-        """Fire, in due order, every timer due at or before ``at``, each at its due time."""
+        """Fire, in due order, every timer due at or before ``at``, each at its due time; a
+        timer the platform owns (spec 12.1) never fires here: see :meth:`due_for_fetch`."""
         return self._fire_due(parse_time(at, "at"))
 
     def _fire_due(self, when: datetime) -> list[EventRecord]:
         fired = []
         while self.record.timer is not None and self.record.timer.due <= when:
+            if self.record.platform_owns(self.record.timer):
+                break
             due = self.record.timer.due
             fired.append(self._apply("expire", Actor.system(), due, NoData(), None, "local"))
         return fired
+
+    def due_for_fetch(self, now: datetime | str) -> Timer | None:
+        """The platform-owned timer that fell due by ``now`` (spec 12.3): the case waits for
+        WeChat's word, fetched and synced, instead of expiring here."""
+        now = parse_time(now, "now")
+        timer = self.record.timer
+        if timer is not None and timer.due <= now and self.record.platform_owns(timer):
+            return timer
+        return None
 
     def allowed(
         self,

@@ -304,6 +304,8 @@ class NegotiateData(Strict):
 class RejectData(Strict):
     reject_reason: Text | None = None
     evidence: EvidenceList = ()
+    reject_reason_type: Annotated[int, Field(ge=1, le=999_999)] | None = None
+    """WeChat's ``reject_reason_type`` chosen for this rejection (from ``rejectreason/get``)."""
 
 
 class EvidenceData(Strict):
@@ -320,6 +322,8 @@ class RequiredMessageData(Strict):
 
 class TrackingData(Strict):
     tracking: Annotated[str, Field(max_length=64), AfterValidator(_clean_id)]
+    sku_id: Id | None = None
+    """For ``reship``: the SKU sent as the replacement (an exchange may change the SKU)."""
 
 
 class DemandEvidenceData(Strict):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from .inputs import CaseFacts, Evidence, Policy
 from .vocabulary import WORKFLOW_VERSION
@@ -53,6 +53,12 @@ class Timer:
     kind: str
     due: datetime
     state: str
+
+
+PLATFORM_TIMERS: Final = frozenset(
+    {"merchant_response", "buyer_response", "return_shipping", "buyer_receipt", "merchant_evidence"}
+)
+"""The timers spec section 12.1 gives to the platform's clock on linked version-3 cases."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,13 @@ class CaseRecord:
     def next_seq(self) -> int:
         """The sequence number the next event gets."""
         return self.seq + 1
+
+    def platform_owns(self, timer: Timer) -> bool:
+        """Whether the platform's clock decides this timer (spec 12.1): on a case linked to a
+        WeChat after-sale order and opened under contract version 3, the merchant's response
+        window, the buyer's negotiation, return-shipping and receipt windows and the evidence
+        demand happen when WeChat says they did, never by a local timer."""
+        return self.follows(3) and bool(self.facts.platform_id) and timer.kind in PLATFORM_TIMERS
 
     def follows(self, version: int) -> bool:
         """Whether the case was opened under contract ``version`` or later: the gate for a

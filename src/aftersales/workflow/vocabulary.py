@@ -26,7 +26,7 @@ from .inputs import (
     TrackingData,
 )
 
-WORKFLOW_VERSION: Final = 2
+WORKFLOW_VERSION: Final = 3
 """The version of the contract this code implements. Each case keeps the version it was opened
 under; rules whose behaviour changed between versions are gated on it (see
 :meth:`CaseRecord.follows`)."""

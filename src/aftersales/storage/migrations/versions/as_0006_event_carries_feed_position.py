@@ -1,7 +1,7 @@
 """the event row carries its feed position; the feed table goes
 
-Revision ID: as_0007
-Revises: as_0005 (as_0004 on its branch; chained after #24's as_0005 when main was merged)
+Revision ID: as_0006
+Revises: as_0005
 An event's place in the global feed becomes a column of its own row (``position``, unique), so a
 command writes one row less and runs one statement less. Every position already given moves to
 its event, so outbox cursors stay valid; events without one (on PostgreSQL, those the feed's
@@ -18,7 +18,7 @@ from alembic import op
 from aftersales.storage.tables import PREFIX, SCHEMA, name
 
 # revision identifiers, used by Alembic.
-revision: str = "as_0007"
+revision: str = "as_0006"
 down_revision: str | Sequence[str] | None = "as_0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

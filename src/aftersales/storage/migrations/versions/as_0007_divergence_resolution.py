@@ -1,7 +1,7 @@
 """divergence: resolved by a later sync (resolved_at, resolved_seq)
 
-Revision ID: as_0008
-Revises: as_0007
+Revision ID: as_0007
+Revises: as_0006
 
 A divergence that a later sync explains is kept, marked with when it was resolved and the
 case's event that stood then; ``verify`` and the report count the open ones only. The
@@ -17,8 +17,8 @@ from alembic import op
 
 from aftersales.storage.tables import SCHEMA, name
 
-revision: str = "as_0008"
-down_revision: str | Sequence[str] | None = "as_0007"
+revision: str = "as_0007"
+down_revision: str | Sequence[str] | None = "as_0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,181 @@
+"""Issue #21 items 6, 7 and 9: the platform's clock and every status it sends, read right."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from aftersales import Actor
+from aftersales.storage import CaseStore
+from aftersales.wechat import ShopConfig, parse_notification, reconcile, sync
+from tests.conftest import fresh_pg, pg_url_or_skip
+from tests.support import MERCHANT, SYSTEM, at, facts
+
+SHOP = ShopConfig(shop_id="S1")
+
+
+def notify(status: str, hours: float) -> Any:
+    return parse_notification(
+        {
+            "CreateTime": int(at(hours).timestamp()),
+            "Event": "channels_ec_aftersale_update",
+            "finder_shop_aftersale_status_update": {
+                "status": status,
+                "after_sale_order_id": "WX-1",
+                "order_id": "O1",
+            },
+        }
+    )
+
+
+def order(status: str, hours: float, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "after_sale_order_id": "WX-1",
+        "status": status,
+        "order_id": "O1",
+        "openid": "B1",
+        "type": "REFUND",
+        "create_time": int(at(0).timestamp()),
+        "update_time": int(at(hours).timestamp()),
+        "refund_info": {"amount": 10000},
+    }
+    body.update(extra)
+    return body
+
+
+def clocked(tmp_path, hours: float) -> CaseStore:
+    """A store whose clock stands at ``at(hours)``."""
+    store = CaseStore(f"sqlite:///{tmp_path / 'clock.db'}", clock=lambda: at(hours))
+    store.create_schema()
+    store.open_case(facts(platform_id="WX-1"))
+    return store
+
+
+# -- item 7 ------------------------------------------------------------------------------------
+def test_item_7_a_notification_stamped_ahead_of_our_clock_is_applied(tmp_path):
+    store = clocked(tmp_path, 1)
+    found = reconcile(store, notify("USER_CANCELD", 1.5), shop=SHOP)  # 30 min ahead of us
+    assert (found.action, found.our_state) == ("applied", "cancelled")
+    [_, withdrawal] = store.history("C1")
+    assert withdrawal.at == at(1)  # recorded at our now: our later commands still follow it
+    assert reconcile(store, notify("USER_CANCELD", 1.5), shop=SHOP).action == "in_sync"
+    assert store.divergences() == []
+
+
+def test_item_7_an_order_stamped_ahead_of_our_clock_opens_and_applies(tmp_path):
+    store = CaseStore(f"sqlite:///{tmp_path / 'o.db'}", clock=lambda: at(1))
+    store.create_schema()
+    ahead = order("USER_CANCELD", 2, create_time=int(at(1.5).timestamp()))
+    found = sync(store, ahead, shop=SHOP)
+    assert (found.action, found.our_state) == ("applied", "cancelled")
+    assert store.get("wx-WX-1").record.facts.opened_at == at(1)
+
+
+def deliver_six(store: CaseStore, platform_id: str) -> tuple[list[str], list[BaseException]]:
+    """The same notification delivered six times at once; each delivery's result or error."""
+    body = {
+        "CreateTime": int(at(1).timestamp()),
+        "Event": "channels_ec_aftersale_update",
+        "finder_shop_aftersale_status_update": {
+            "status": "USER_CANCELD",
+            "after_sale_order_id": platform_id,
+        },
+    }
+    results: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def deliver() -> None:
+        start.wait()
+        try:
+            results.append(reconcile(store, parse_notification(body), shop=SHOP).action)
+        except Exception as exc:  # the point: nothing may raise
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def test_item_7_six_concurrent_deliveries_on_postgresql_apply_once():
+    store = CaseStore(fresh_pg(pg_url_or_skip()))
+    store.create_schema()
+    for round_ in range(8):
+        store.open_case(facts(case_id=f"C{round_}", platform_id=f"WX-{round_}"))
+        results, errors = deliver_six(store, f"WX-{round_}")
+        assert errors == []
+        assert sorted(results) == ["applied"] + ["in_sync"] * 5
+        assert [e.event for e in store.history(f"C{round_}")] == ["open", "withdraw"]
+    store.engine.dispose()
+
+
+# -- item 6 ------------------------------------------------------------------------------------
+def test_item_6_a_deadline_as_remaining_seconds_is_read(tmp_path):
+    store = clocked(tmp_path, 2)
+    found = sync(store, order("MERCHANT_PROCESSING", 1, deadline=20 * 3600), shop=SHOP)
+    assert found.action == "applied"
+    assert store.get("C1").timer.due == at(2 + 20)  # counted from the fetch, our clock
+
+
+def test_item_6_an_absolute_deadline_as_today(tmp_path):
+    store = clocked(tmp_path, 2)
+    sync(store, order("MERCHANT_PROCESSING", 1, deadline=int(at(36).timestamp())), shop=SHOP)
+    assert store.get("C1").timer.due == at(36)
+
+
+# -- item 9 ------------------------------------------------------------------------------------
+def test_item_9_user_wait_confirm_is_not_final(store):
+    store.open_case(facts(platform_id="WX-1"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    store.send("C1", "refund_failed", actor=SYSTEM, at=at(2))
+    waiting = order(
+        "USER_WAIT_CONFIRM", 3, merchant_upload_info={"refund_certificates": ["wx-cert"]}
+    )
+    assert sync(store, waiting, shop=SHOP).action == "in_sync"
+    assert store.get("C1").state == "refund_failed" and not store.get("C1").final
+    done = order(
+        "MERCHANT_REFUND_SUCCESS", 4, merchant_upload_info={"refund_certificates": ["wx-cert"]}
+    )
+    assert sync(store, done, shop=SHOP).our_state == "refunded"
+    offline = store.history("C1")[-1]
+    assert offline.event == "refund_offline"
+    assert offline.data["evidence"][0]["media_id"] == "wx-cert"
+
+
+def test_item_9_reship_and_price_difference_refunds_are_typed_divergences(store):
+    reship = order("MERCHANT_PROCESSING", 1, type="RESHIP", after_sale_order_id="WX-R")
+    found = sync(store, reship, shop=SHOP)
+    assert found.action == "divergence" and "reship" in found.reason
+    diff = order("MERCHANT_PROCESSING", 1, sub_type="REFUND_PRICE_DIFF", after_sale_order_id="WX-D")
+    found = sync(store, diff, shop=SHOP)
+    assert found.action == "divergence" and "REFUND_PRICE_DIFF" in found.reason
+    assert store.count_cases() == 0
+
+
+def test_item_9_the_platforms_auto_agree_is_recorded_as_the_platforms_act(store):
+    store.open_case(facts(platform_id="WX-1", shipped=False))
+    agreed = order("PLATFORM_REFUNDING", 0.1, refund_info={"amount": 10000, "refund_reason": 4})
+    assert sync(store, agreed, shop=SHOP).our_state == "refunding"
+    expiry = store.history("C1")[-1]
+    assert (expiry.event, expiry.origin) == ("expire", "platform")
+    assert expiry.actor.id == "platform_auto_agree"  # not a merchant who let the window lapse
+    assert expiry.at == at(0.1)  # at once, long before the merchant's 48 h
+
+
+def test_item_9_an_exchange_records_the_new_sku(store):
+    store.open_case(facts(platform_id="WX-1", type="exchange", sku_id="SKU1"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    store.send("C1", "ship_return", actor=Actor.buyer("B1"), at=at(2), data={"tracking": "SF1"})
+    shipped = order(
+        "USER_WAIT_RECEIPT",
+        3,
+        type="EXCHANGE",
+        exchange_delivery_info={"waybill_id": "YD9"},
+        exchange_product_info={"product_id": "P1", "sku_id": "SKU2", "product_cnt": 1},
+    )
+    assert sync(store, shipped, shop=SHOP).our_state == "exchange_shipped"
+    reship = store.history("C1")[-1]
+    assert (reship.event, reship.data) == ("reship", {"tracking": "YD9", "sku_id": "SKU2"})
