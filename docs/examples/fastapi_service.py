@@ -21,13 +21,21 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from aftersales import Actor, AftersalesError, Case, EventRecord, PlatformError
 from aftersales.storage import CaseStore
-from aftersales.wechat import HttpGateway, Intake, PushRejected, ShopConfig, act, reconcile
+from aftersales.wechat import (
+    HttpGateway,
+    Intake,
+    PushRejected,
+    ShopConfig,
+    act,
+    reconcile,
+    sync,
+)
 
 # -- the service's own table -----------------------------------------------------------------
 
@@ -87,20 +95,24 @@ def http_status(error: AftersalesError) -> int:
 
 
 class AftersaleRequest(BaseModel):
-    """A buyer's request made in the service's own app, for an order it sold itself."""
+    """A buyer's request made in the service's own app, for an order it sold itself. It carries
+    no time: the service stamps it with its own clock, so nobody can backdate a request."""
+
+    model_config = ConfigDict(extra="forbid")
 
     request_id: str = Field(max_length=100)
     type: str
     buyer_reason: str
     requested_amount: int
-    at: datetime
 
 
 class MerchantCommand(BaseModel):
-    """A merchant's answer: the event's data and when the merchant acted (default: now)."""
+    """A merchant's answer: the event's data. When the merchant acted is the service's clock, not
+    a field (an answer dated before a deadline it missed would move liability)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     data: dict[str, Any] = Field(default_factory=dict)
-    at: datetime | None = None
 
 
 async def raw_body(request: Request) -> bytes:
@@ -148,7 +160,7 @@ def create_app(
                 case_id,
                 event,
                 actor=Actor.merchant(shop.shop_id),
-                at=command.at or clock(),
+                at=clock(),
                 gateway=gateway,
                 shop=shop,
                 data=command.data,
@@ -181,7 +193,7 @@ def create_app(
                     "paid_amount": order.paid_amount,
                     "requested_amount": request.requested_amount,
                     "buyer_reason": request.buyer_reason,
-                    "opened_at": request.at,
+                    "opened_at": clock(),
                 },
                 command_id=f"request:{order_id}:{request.request_id}",
                 session=session,
@@ -190,8 +202,12 @@ def create_app(
 
     @app.post("/jobs/timers")
     def fire_timers() -> dict[str, Any]:
-        fired = store.fire_due_timers(clock())
-        return {"fired": [[event.event, event.state_after] for event in fired]}
+        swept = store.fire_due_timers(clock())
+        # A linked case's platform-owned deadline is WeChat's to apply: fetch the order and sync.
+        synced = [
+            sync(store, fetch(due.platform_id), shop=shop).action for due in swept.due_for_fetch
+        ]
+        return {"fired": [[event.event, event.state_after] for event in swept], "synced": synced}
 
     return app
 

@@ -28,7 +28,7 @@ from aftersales.storage import CaseStore
 from aftersales.wechat import HttpGateway, Intake, PushRejected, ShopConfig
 from aftersales.wechat.bodies import ACCEPT_REFUND
 from aftersales.wechat.gateway import TOKEN_URL
-from tests.wechat.test_intake import APPID, KEY, TOKEN, encrypt, safe_push, sign
+from tests.wechat.test_intake import APPID, KEY, TOKEN, at_signing, encrypt, safe_push, sign
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -111,7 +111,7 @@ def service(db_url, wechat, clock):
     )
     app = example.create_app(
         store,
-        intake=Intake(token=TOKEN, encoding_aes_key=KEY, appid=APPID),
+        intake=Intake(token=TOKEN, encoding_aes_key=KEY, appid=APPID, clock=at_signing),
         gateway=gateway,
         shop=ShopConfig(shop_id="S1", address_id="addr-1"),
         clock=clock,
@@ -230,8 +230,7 @@ def test_wechat_refusing_the_answer_maps_to_a_status_and_changes_nothing(
     push(client)
     clock.now = T0 + timedelta(hours=2)
     wechat.replies = [reply] * 4  # a busy WeChat stays busy through every retry
-    at = (T0 + timedelta(hours=1)).isoformat()
-    answer = client.post("/cases/wx-WX-NEW/agree", json={"at": at})
+    answer = client.post("/cases/wx-WX-NEW/agree", json={})
     assert (answer.status_code, answer.json()["code"]) == (status, code)
     assert store.get("wx-WX-NEW").state == "requested"
     assert order_row(store, "O-WX-NEW")["aftersale_state"] == "requested"
@@ -241,12 +240,11 @@ def test_a_command_the_library_refuses_never_reaches_wechat(service, wechat, clo
     client, _ = service
     push(client)
     clock.now = T0 + timedelta(hours=2)
-    at = (T0 + timedelta(hours=1)).isoformat()
-    answer = client.post("/cases/wx-WX-NEW/confirm_receipt", json={"at": at})
+    answer = client.post("/cases/wx-WX-NEW/confirm_receipt", json={})
     assert answer.status_code == 409 and answer.json()["code"] == "transition_not_allowed"
-    missing = client.post("/cases/nope/agree", json={"at": at})
+    missing = client.post("/cases/nope/agree", json={})
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
-    buyers = client.post("/cases/wx-WX-NEW/withdraw", json={"at": at})
+    buyers = client.post("/cases/wx-WX-NEW/withdraw", json={})
     assert buyers.status_code == 403 and buyers.json()["code"] == "permission_denied"
     assert wechat.apis() == ["getaftersaleorder"]
 
@@ -260,7 +258,6 @@ def request(amount: int = 5000, request_id: str = "r1") -> dict[str, Any]:
         "type": "refund",
         "buyer_reason": "quality_issue",
         "requested_amount": amount,
-        "at": T0.isoformat(),
     }
 
 
@@ -290,9 +287,38 @@ def test_a_timer_moves_the_host_row_in_the_sweepers_transaction(service, clock):
     client, store = service
     client.post("/orders/O7/aftersales", json=request())
     clock.now = T0 + timedelta(days=3)  # the merchant stayed silent past the deadline
-    fired = client.post("/jobs/timers").json()["fired"]
+    job = client.post("/jobs/timers").json()
+    fired = job["fired"]
+    assert job["synced"] == []  # the case is the service's own: its timers are ours
     assert fired and fired[-1][1] == store.get("O7-1").state != "requested"
     assert order_row(store, "O7")["aftersale_state"] == store.get("O7-1").state
+
+
+def test_nobody_can_backdate_an_answer_or_a_request(service, wechat, clock):
+    client, store = service
+    push(client)
+    clock.now = T0 + timedelta(days=3)  # past the merchant's deadline
+    early = (T0 + timedelta(minutes=5)).isoformat()
+    answer = client.post("/cases/wx-WX-NEW/agree", json={"at": early})
+    assert answer.status_code == 422  # the service's clock says when; no field can
+    asked = client.post("/orders/O7/aftersales", json={**request(), "at": early})
+    assert asked.status_code == 422
+    assert wechat.apis() == ["getaftersaleorder"] and store.count_cases() == 1
+
+
+def test_a_linked_cases_wechat_deadline_is_fetched_and_synced_not_fired(service, wechat, clock):
+    client, store = service
+    push(client)
+    clock.now = T0 + timedelta(days=3)  # WeChat's deadline for the merchant has passed
+    wechat.order = {
+        **ORDER,
+        "after_sale_order": {**ORDER["after_sale_order"], "status": "USER_CANCELD"},
+    }
+    job = client.post("/jobs/timers").json()
+    assert job == {"fired": [], "synced": ["applied"]}
+    assert wechat.apis() == ["getaftersaleorder", "getaftersaleorder"]
+    assert store.get("wx-WX-NEW").state == "cancelled"
+    assert order_row(store, "O-WX-NEW")["aftersale_state"] == "cancelled"
 
 
 # -- the table of statuses, and the settings -----------------------------------------------------

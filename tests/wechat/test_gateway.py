@@ -14,7 +14,7 @@ pytest.importorskip("httpx")
 
 import httpx
 
-from aftersales import PlatformError, TransitionNotAllowed
+from aftersales import InvalidInput, PlatformError, TransitionNotAllowed
 from aftersales.wechat import API, HttpGateway, ShopConfig, act, parse_notification, reconcile
 from aftersales.wechat.codes import RETRYABLE
 from aftersales.wechat.gateway import TOKEN_URL
@@ -229,6 +229,35 @@ def test_a_caller_may_bring_their_own_client_and_a_full_url(clock):
         gateway("https://api.weixin.qq.com/channels/ec/aftersale/getaftersaleorder", {})
     assert str(wechat.calls[0].url).startswith(API + "getaftersaleorder?access_token=T1")
     assert client.is_closed
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/channels/ec/aftersale/getaftersaleorder",
+        "https://api.weixin.qq.com.evil.example/x",
+        "https://user@evil.example/x",
+    ],
+)
+def test_the_token_never_leaves_for_another_host(make, url):
+    gateway, wechat = make()
+    with pytest.raises(InvalidInput) as info:
+        gateway(url, {})
+    assert info.value.field == "api_name" and "evil" not in str(wechat.calls)
+    assert wechat.calls == [] and wechat.tokens == []  # not even the token was fetched
+
+
+def test_a_base_url_of_the_callers_own_is_its_one_other_host(clock):
+    wechat = FakeWeChat()
+    proxy = "https://wechat-proxy.internal/channels/ec/aftersale/"
+    gateway = HttpGateway("wx-app", "s", base_url=proxy, transport=httpx.MockTransport(wechat))
+    gateway("getaftersaleorder", {})
+    assert str(wechat.calls[-1].url).startswith(proxy + "getaftersaleorder?access_token=")
+    with pytest.raises(InvalidInput):
+        gateway("https://elsewhere.internal/x", {})
+    plain = HttpGateway("wx-app", "s", base_url="http://api.weixin.qq.com/channels/ec/aftersale/")
+    with pytest.raises(InvalidInput):
+        plain("getaftersaleorder", {})  # never over plain HTTP
 
 
 # act, end to end, with the HTTP gateway in place of the caller's own.

@@ -13,6 +13,8 @@ import os
 import struct
 import subprocess
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,15 @@ KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, as WeChat 
 APPID = "wx1234567890abcdef"
 FIXTURES = Path(__file__).parent / "fixtures"
 PUSH = (FIXTURES / "notify_user_canceld.json").read_bytes()
+SIGNED = "1772337600"  # the timestamp safe_push signs: 2026-03-01 04:00 UTC
+
+
+def at(timestamp: str) -> Callable[[], datetime]:
+    """An intake's clock reading ``timestamp``: the push read the moment it was signed."""
+    return lambda: datetime.fromtimestamp(int(timestamp), UTC)
+
+
+at_signing = at(SIGNED)
 
 
 def sign(*parts: str) -> str:
@@ -71,7 +82,7 @@ def safe_push(encrypted: str, token: str = TOKEN, xml: bool = False) -> tuple[di
 
 @pytest.fixture
 def intake() -> Intake:
-    return Intake(token=TOKEN, encoding_aes_key=KEY, appid=APPID)
+    return Intake(token=TOKEN, encoding_aes_key=KEY, appid=APPID, clock=at_signing)
 
 
 def refused(call, *args: Any) -> PushRejected:
@@ -103,8 +114,10 @@ def test_wechats_plaintext_example_passes_and_is_not_a_notification_we_follow():
         "nonce": "486452656",
     }
     body = {"ToUserName": "gh_97417a04a28d", "CreateTime": 1714037059, "Event": "debug_demo"}
-    notification = Intake(token="AAAAA").read(query, json.dumps(body).encode())
-    assert notification.kind == "unreadable" and "debug_demo" in (notification.problem or "")
+    notification = Intake(token="AAAAA", clock=at("1714037059")).read(
+        query, json.dumps(body).encode()
+    )
+    assert (notification.kind, notification.status) == ("ignored", "debug_demo")
 
 
 # Round trips.
@@ -141,8 +154,8 @@ def test_an_xml_envelope_and_an_xml_message_read_alike(intake):
 
 
 def test_a_plaintext_intake_reads_json_and_xml():
-    plain = Intake(token=TOKEN)
-    query = {"signature": sign(TOKEN, "1", "2"), "timestamp": "1", "nonce": "2"}
+    plain = Intake(token=TOKEN, clock=at_signing)
+    query = {"signature": sign(TOKEN, SIGNED, "2"), "timestamp": SIGNED, "nonce": "2"}
     assert plain.read(query, PUSH).after_sale_order_id == "WX-1"
     xml = b"<xml><Event>channels_ec_complaint_update</Event><finder_shop_complaint>"
     xml += b"<after_sale_order_id>WX-1</after_sale_order_id><complaint_status>100"
@@ -273,12 +286,12 @@ def test_a_query_without_a_field_is_refused(intake, missing):
 
 def test_an_encrypted_push_to_a_plaintext_intake_is_refused():
     query, body = safe_push(encrypt(PUSH))
-    assert refused(Intake(token=TOKEN).read, query, body).reason == "wrong_mode"
+    assert refused(Intake(token=TOKEN, clock=at_signing).read, query, body).reason == "wrong_mode"
 
 
 def test_a_handshake_without_echostr_is_refused():
     query = {"signature": sign(TOKEN, "1", "2"), "timestamp": "1", "nonce": "2"}
-    assert refused(Intake(token=TOKEN).handshake, query).reason == "missing_field"
+    assert refused(Intake(token=TOKEN, clock=at_signing).handshake, query).reason == "missing_field"
 
 
 def test_a_wrong_configuration_is_invalid_input_not_a_refused_push():
@@ -293,6 +306,45 @@ def test_a_wrong_configuration_is_invalid_input_not_a_refused_push():
         assert info.value.field == field
 
 
+# The replay window: a push is read only near the time it was signed.
+
+
+@pytest.mark.parametrize("safe", [True, False])
+def test_a_push_signed_long_ago_or_far_ahead_is_refused_as_stale(safe):
+    kwargs = {"encoding_aes_key": KEY, "appid": APPID} if safe else {}
+
+    def read_at(offset: timedelta) -> Any:
+        intake = Intake(token=TOKEN, clock=lambda: at_signing() + offset, **kwargs)
+        if safe:
+            return intake.read(*safe_push(encrypt(PUSH)))
+        query = {"signature": sign(TOKEN, SIGNED, "n"), "timestamp": SIGNED, "nonce": "n"}
+        return intake.read(query, PUSH)
+
+    for inside in (timedelta(0), timedelta(minutes=4, seconds=59), -timedelta(minutes=5)):
+        assert read_at(inside).after_sale_order_id == "WX-1"
+    for outside in (timedelta(minutes=5, seconds=1), timedelta(days=30), -timedelta(minutes=6)):
+        error = refused(read_at, outside)
+        assert (error.reason, error.http_status, error.field) == (
+            "stale_timestamp",
+            403,
+            "timestamp",
+        )
+
+
+def test_the_window_is_the_intakes_to_set_and_a_signed_junk_timestamp_is_malformed():
+    query = {"signature": sign(TOKEN, "soon", "n"), "timestamp": "soon", "nonce": "n"}
+    assert refused(Intake(token=TOKEN).read, query, PUSH).reason == "malformed"
+    long_ago = {"signature": sign(TOKEN, "1", "n"), "timestamp": "1", "nonce": "n"}
+    assert refused(Intake(token=TOKEN).read, long_ago, PUSH).reason == "stale_timestamp"
+    assert Intake(token=TOKEN, max_age=None).read(long_ago, PUSH).after_sale_order_id == "WX-1"
+    wide = Intake(token=TOKEN, max_age=timedelta(days=365 * 60))
+    assert wide.read(long_ago, PUSH).after_sale_order_id == "WX-1"
+    for bad in (timedelta(0), -timedelta(seconds=1)):
+        with pytest.raises(InvalidInput) as info:
+            Intake(token=TOKEN, max_age=bad)
+        assert info.value.field == "max_age"
+
+
 # Fuzz: whatever comes in, the answer is a notification or the one refusal.
 
 texts = st.text(max_size=60)
@@ -305,7 +357,10 @@ queries = st.dictionaries(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(query=queries, body=st.one_of(st.binary(max_size=400), texts.map(str.encode)))
 def test_random_pushes_only_ever_raise_the_refusal(query, body):
-    for intake in (Intake(token=TOKEN, encoding_aes_key=KEY, appid=APPID), Intake(token=TOKEN)):
+    for intake in (
+        Intake(token=TOKEN, encoding_aes_key=KEY, appid=APPID, clock=at_signing),
+        Intake(token=TOKEN, clock=at_signing),
+    ):
         for call in (
             lambda i=intake: i.read(query, body),
             lambda i=intake: i.read(query, body, "text/xml"),
@@ -327,14 +382,14 @@ def test_random_pushes_only_ever_raise_the_refusal(query, body):
 )
 def test_signed_random_ciphertexts_only_ever_raise_the_refusal(encrypted, xml):
     """Signed with the right token, so every one reaches the decryption."""
-    intake = Intake(token=TOKEN, encoding_aes_key=KEY, appid=APPID)
+    intake = Intake(token=TOKEN, encoding_aes_key=KEY, appid=APPID, clock=at_signing)
     if xml and ("]]>" in encrypted or any(ord(c) < 32 or c in "\ufffe\uffff" for c in encrypted)):
         xml = False  # a CDATA section cannot carry these; JSON can
     try:
         notification = intake.read(*safe_push(encrypted, xml=xml))
     except PushRejected:
         return
-    assert notification.kind in {"aftersale", "complaint", "unreadable"}
+    assert notification.kind in {"aftersale", "complaint", "ignored", "unreadable"}
 
 
 def test_without_the_extra_the_wire_parts_say_which_extra_in_one_line():

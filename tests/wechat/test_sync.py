@@ -395,12 +395,24 @@ def test_a_stale_notification_changes_nothing(store):
 
 
 def test_an_unreadable_notification_is_kept_not_raised(store):
-    for body in ("not json", "[1, 2]", '{"Event": "something_else"}', "{" * 100_000):
+    for body in ("not json", "[1, 2]", '{"Event": 7}', "{" * 100_000):
         notification = parse_notification(body)
         assert notification.kind == "unreadable" and notification.problem
         assert reconcile(store, notification).action == "divergence"
     reconcile(store, parse_notification("not json"))  # the same body again: kept once
-    assert len(store.divergences()) == 4
+    kept = store.divergences()
+    assert len(kept) == 4
+    # dated when it was read (the store's clock), not at a made-up time
+    assert all(abs((d.at - store.clock()).total_seconds()) < 3600 for d in kept)
+
+
+def test_a_push_of_an_event_we_do_not_follow_is_ignored_and_records_nothing(store):
+    for event in ("channels_ec_order_pay", "product_spu_audit", "debug_demo"):
+        notification = parse_notification({"Event": event, "CreateTime": 1772337600})
+        assert (notification.kind, notification.status) == ("ignored", event)
+        result = reconcile(store, notification)
+        assert (result.action, result.case_id) == ("ignored", None)
+    assert store.divergences() == [] and list(store.case_ids()) == []
 
 
 def test_an_order_nobody_can_read_is_kept_not_raised(store):

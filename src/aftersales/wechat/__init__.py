@@ -26,7 +26,7 @@ from .bodies import API, ShopConfig, outbound
 from .lists import match_reason, shop_config_from_platform
 from .messages import AfterSaleOrder, ComplaintOrder, Notification, parse_notification
 from .status import STATUSES, is_known, states_for_status, status_for
-from .sync import SyncResult, reconcile, sync, sync_complaint
+from .sync import SyncAction, SyncResult, reconcile, sync, sync_complaint
 
 if TYPE_CHECKING:
     from .gateway import HttpGateway
@@ -57,6 +57,7 @@ __all__ = [
     "PlatformDivergence",
     "PushRejected",
     "ShopConfig",
+    "SyncAction",
     "SyncResult",
     "act",
     "backfill",

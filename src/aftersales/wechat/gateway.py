@@ -4,7 +4,9 @@
 any :data:`Gateway`. It
 
 - posts JSON to ``base_url + api_name`` (a name that is already an ``https://`` URL is used as
-  it is) with ``?access_token=``, through ``httpx`` with a timeout;
+  it is) with ``?access_token=``, through ``httpx`` with a timeout; the token goes only over
+  HTTPS and only to WeChat's API host (``api.weixin.qq.com``) or ``base_url``'s: any other URL
+  is refused (``invalid_input``) before anything is sent;
 - keeps the access token of the stable-token API (``POST cgi-bin/stable_token``, normal mode),
   fetches it again ``token_margin`` seconds before it expires (halfway through what is left, if
   less), and once more when WeChat answers that it expired or is invalid (40001, 42001, 40014);
@@ -31,7 +33,7 @@ from typing import Any, Final
 
 import httpx
 
-from ..workflow.errors import PlatformError
+from ..workflow.errors import InvalidInput, PlatformError
 from .bodies import API
 from .codes import RETRYABLE
 
@@ -79,6 +81,7 @@ class HttpGateway:
         self.appid, self._secret, self.base_url = appid, secret, base_url
         self.attempts, self.backoff, self.max_backoff = max(1, attempts), backoff, max_backoff
         self.token_margin = token_margin
+        self._hosts = frozenset({httpx.URL(TOKEN_URL).host, httpx.URL(base_url).host})
         self._client = client or httpx.Client(timeout=timeout, transport=transport)
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
@@ -88,12 +91,25 @@ class HttpGateway:
     def __call__(self, api_name: str, body: dict[str, Any]) -> Mapping[str, Any]:
         """WeChat's reply to ``body`` posted to the API ``api_name``."""
         url = api_name if api_name.startswith("https://") else self.base_url + api_name
+        self._check_host(url)
         read = any(part.startswith(READS) for part in api_name.rsplit("/", 2)[-2:])
         reply = self._retrying(lambda: self._post(url, body, self.token()), read)
         if _errcode(reply) in TOKEN_EXPIRED:
             self.forget_token()
             reply = self._retrying(lambda: self._post(url, body, self.token()), read)
         return reply
+
+    def _check_host(self, url: str) -> None:
+        """The access token is a key to the shop: send it to WeChat only."""
+        target = httpx.URL(url)
+        if target.scheme != "https" or target.host not in self._hosts:
+            raise InvalidInput(
+                f"Refusing to send the access token to {target.scheme}://{target.host}: "
+                f"only to {', '.join(sorted(self._hosts))} over HTTPS.",
+                f"拒绝把 access_token 发往 {target.scheme}://{target.host}："
+                f"只发往 {', '.join(sorted(self._hosts))}（HTTPS）。",
+                "api_name",
+            )
 
     def token(self) -> str:
         """The access token, fetched again when it is missing or about to expire."""

@@ -29,7 +29,8 @@ import hashlib
 import hmac
 import json
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from xml.etree.ElementTree import Element, ParseError
 
@@ -43,10 +44,16 @@ from .messages import MAX_BODY, Notification, parse_notification
 
 BLOCK_BITS: Final = 256
 """The scheme pads to a multiple of 32 bytes (not AES's 16): PKCS#7 over 256-bit blocks."""
+MAX_AGE: Final = timedelta(minutes=5)
+"""How far a push's ``timestamp`` may lie from the intake's clock, either way, by default."""
 MAX_DEPTH: Final = 32
 """How deeply an XML push may nest; WeChat's nest two or three levels."""
 
-HTTP_STATUS: Final[dict[str, int]] = {"bad_signature": 403, "too_large": 413}
+HTTP_STATUS: Final[dict[str, int]] = {
+    "bad_signature": 403,
+    "stale_timestamp": 403,
+    "too_large": 413,
+}
 """The HTTP status a web handler answers for a refusal's ``reason`` (400 for the others)."""
 
 
@@ -64,7 +71,8 @@ class PushRejected(AftersalesError):
 
     @property
     def http_status(self) -> int:
-        """403 for a wrong signature, 413 for an oversize body, 400 for everything else."""
+        """403 for a wrong signature or a stale timestamp, 413 for an oversize body, 400 for
+        everything else."""
         return HTTP_STATUS.get(self.reason, 400)
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,14 +95,31 @@ class Intake:
 
     With ``encoding_aes_key`` (WeChat Shop allows safe mode only) every POST must be encrypted
     and carry ``msg_signature``; without it, pushes are plaintext and carry ``signature``.
+
+    A POST whose signed ``timestamp`` lies more than ``max_age`` from ``clock()`` (either way)
+    is refused (``stale_timestamp``): a push recorded and sent again later is not read. WeChat
+    sends its retries of a push within seconds; ``max_age=None`` turns the check off.
     """
 
     def __init__(
-        self, *, token: str, encoding_aes_key: str | None = None, appid: str | None = None
+        self,
+        *,
+        token: str,
+        encoding_aes_key: str | None = None,
+        appid: str | None = None,
+        max_age: timedelta | None = MAX_AGE,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if not token:
             raise InvalidInput("The push token is empty.", "推送 Token 为空。", "token")
+        if max_age is not None and max_age <= timedelta(0):
+            raise InvalidInput(
+                "max_age is a positive timedelta (or None: no check).",
+                "max_age 须为正的时长（None 表示不检查）。",
+                "max_age",
+            )
         self._token = token
+        self._max_age, self._clock = max_age, clock
         self._appid = (appid or "").encode("utf-8")
         self._key: bytes | None = None
         if encoding_aes_key is not None:
@@ -132,6 +157,7 @@ class Intake:
                     "收到加密推送，但未配置 EncodingAESKey。",
                     "Encrypt",
                 )
+            self._check_age(timestamp)
             return parse_notification(fields)
         encrypted = _mapping(bytes(body), content_type).get("Encrypt")
         if not isinstance(encrypted, str) or not encrypted:
@@ -142,6 +168,7 @@ class Intake:
                 "Encrypt",
             )
         self._check(query, "msg_signature", timestamp, nonce, encrypted)
+        self._check_age(timestamp)
         message = self._decrypt(encrypted)
         if message.lstrip()[:1] == b"<":
             return parse_notification(_mapping(message, "xml"))
@@ -152,6 +179,26 @@ class Intake:
         expected = _signature(self._token, *parts)
         if not hmac.compare_digest(given.lower().encode(), expected.encode()):
             raise _refuse("bad_signature", f"{name} is wrong.", f"{name} 签名错误。", name)
+
+    def _check_age(self, timestamp: str) -> None:
+        if self._max_age is None:
+            return
+        try:
+            sent = datetime.fromtimestamp(int(timestamp), UTC)
+        except (ValueError, OverflowError, OSError):
+            raise _refuse(
+                "malformed",
+                "timestamp is not a Unix time.",
+                "timestamp 不是 Unix 时间。",
+                "timestamp",
+            ) from None
+        if abs(self._clock() - sent) > self._max_age:
+            raise _refuse(
+                "stale_timestamp",
+                f"The push was signed at {sent.isoformat()}, too far from now to be read.",
+                f"推送签名时间 {sent.isoformat()} 与当前时间相差过大，不予读取。",
+                "timestamp",
+            )
 
     def _decrypt(self, encrypted: str) -> bytes:
         assert self._key is not None

@@ -192,7 +192,8 @@ class Notification:
     not be read (``problem`` says why)."""
 
     kind: str
-    """``aftersale``, ``complaint`` or ``unreadable``."""
+    """``aftersale``, ``complaint``, ``ignored`` (an authentic push of another event: an order's,
+    a product's; ``status`` names the event) or ``unreadable``."""
     after_sale_order_id: str
     status: str
     """The after-sale status, or the complaint status as text."""
@@ -225,8 +226,9 @@ def fingerprint(payload: object) -> str:
 
 
 def parse_notification(payload: str | bytes | Mapping[str, Any]) -> Notification:
-    """Read a decrypted notification (JSON text or a mapping). Never raises: what cannot be read
-    comes back with ``kind`` ``unreadable`` and the reason."""
+    """Read a decrypted notification (JSON text or a mapping). Never raises: a push of an event
+    the library does not follow comes back ``ignored``, what cannot be read ``unreadable`` with
+    the reason."""
     digest = fingerprint(payload)
     try:
         if isinstance(payload, str | bytes) and len(payload) > MAX_BODY:
@@ -264,7 +266,9 @@ def _notification(body: Mapping[str, Any], digest: str) -> Notification:
         return Notification(
             "complaint", ident, str(code), created, order_id, complaint, digest=digest
         )
-    raise ValueError(f"Event is {str(event)[:60]!r}, not an after-sale or complaint update")
+    if isinstance(event, str) and event:
+        return Notification("ignored", "", event[:60], created, digest=digest)
+    raise ValueError("the body names no Event")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Literal, TypeAlias
 
 from sqlalchemy.orm import Session
 
@@ -42,15 +42,21 @@ from .explain import PLATFORM, SYSTEM, OrderView, PlatformStep, explain_status, 
 from .messages import AfterSaleOrder, ComplaintOrder, Notification, fingerprint
 from .status import NOT_MODELLED, is_known, states_for_status
 
+SyncAction: TypeAlias = Literal[
+    "opened", "applied", "in_sync", "stale", "divergence", "unknown", "ignored"
+]
+"""What following one message did: :attr:`SyncResult.action`."""
+
 
 @dataclass(frozen=True)
 class SyncResult:
     """What following one message of WeChat's did."""
 
-    action: str
+    action: SyncAction
     """``opened`` (and explained), ``applied``, ``in_sync``, ``stale`` (an older notification the
-    case has moved past), ``divergence``, or ``unknown`` (a notification of an after-sale order
-    no case is linked to: fetch it and sync it)."""
+    case has moved past), ``divergence``, ``unknown`` (a notification of an after-sale order
+    no case is linked to: fetch it and sync it), or ``ignored`` (a push of an event the library
+    does not follow; nothing is recorded)."""
     case_id: str | None
     platform_status: str
     our_state: str | None
@@ -97,6 +103,7 @@ def _sync(
 Fetch = Callable[[str], AfterSaleOrder | Mapping[str, Any] | str | bytes]
 """Fetches an after-sale order by its id: ``getaftersaleorder``'s reply (through a gateway)."""
 UNKNOWN_ORDER: Final = "no case is linked to this after-sale order: fetch it and sync it"
+IGNORED: Final = "an event the library does not follow: answer WeChat with success"
 
 
 def reconcile(
@@ -128,6 +135,8 @@ def reconcile(
 def _reconcile(
     store: CaseStore, notification: Notification, shop: ShopConfig | None, session: Session | None
 ) -> SyncResult:
+    if notification.kind == "ignored":
+        return SyncResult("ignored", None, notification.status, None, reason=IGNORED)
     if notification.kind == "unreadable":
         return _unreadable(store, notification.problem or "unreadable", notification.key, session)
     if notification.kind == "complaint":
@@ -472,7 +481,7 @@ class _Context:
             case_id=None if case is None else case.case_id,
             our_state=None if case is None else case.state,
             reason=why,
-            at=at or _epoch(),
+            at=at or self.store.clock(),
             session=self.session,
         )
         return SyncResult(
@@ -508,12 +517,6 @@ def _retrying(session: Session | None, follow: Callable[[], SyncResult]) -> Sync
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _epoch() -> datetime:
-    from datetime import UTC
-
-    return datetime(2000, 1, 1, tzinfo=UTC)
-
-
 def _unreadable(store: CaseStore, problem: str, key: str, session: Session | None) -> SyncResult:
     store.record_divergence(
         key=f"wechat:unreadable:{key}",
@@ -522,7 +525,7 @@ def _unreadable(store: CaseStore, problem: str, key: str, session: Session | Non
         case_id=None,
         our_state=None,
         reason=f"unreadable message: {problem}",
-        at=_epoch(),
+        at=store.clock(),  # the message says no time of its own: when it was read
         session=session,
     )
     return SyncResult("divergence", None, "", None, reason=problem)
