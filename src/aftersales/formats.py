@@ -38,7 +38,7 @@ class Output(BaseModel):
 
 class ReplayFileOutput(Output):
     """``aftersales replay A B ... --json``: one object per file (one file prints its
-    :class:`Summary` alone, as spec section 9 has it)."""
+    :class:`Summary` alone)."""
 
     file: str
     ok: bool

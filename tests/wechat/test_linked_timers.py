@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aftersales.storage import DueForFetch
+from aftersales.storage import CaseStore, DueForFetch
 from aftersales.wechat import ShopConfig, sync
 from aftersales.workflow import case as case_module
-from tests.support import MERCHANT, at, facts
+from tests.support import BUYER, MERCHANT, at, facts
 
 SHOP = ShopConfig(shop_id="S1")
 MODIFY = {
@@ -98,3 +98,19 @@ def test_item_5_timers_the_spec_leaves_local_still_fire_on_linked_cases(store):
     store.send("C1", "reject", actor=MERCHANT, at=at(1))
     swept = store.fire_due_timers(at(1, days=8))  # the escalation window is not listed in 12.1
     assert store.get("C1").state == "closed" and swept.due_for_fetch == []
+
+
+def test_a_case_linked_after_opening_follows_the_platforms_clock_cached_or_not(db_url):
+    """Linked later (link_platform_id) rather than opened with WeChat's id: the store's cache
+    held the record from before the link, and must not let a local timer move the case."""
+    for size in (1024, 0):
+        store = CaseStore(db_url, cache_size=size)
+        store.create_schema()
+        case_id = f"L{size}"
+        store.open_case(facts(case_id=case_id, order_id=case_id, type="return_refund"))
+        store.link_platform_id(case_id, f"WX-{case_id}")
+        # past our 48 h window: WeChat decides what happened, so no local expiry is recorded
+        store.send(case_id, "withdraw", actor=BUYER, at=at(50))
+        events = [event.event for event in store.history(case_id)]
+        assert events == ["open", "withdraw"], (size, events)
+        store.dispose()

@@ -1,4 +1,4 @@
-"""Outbound intents (spec section 12.2): a merchant command written down before WeChat hears it.
+"""Outbound intents: a merchant command written down before WeChat hears it.
 
 ``act`` writes the intent (the case, the event, the actor, the data, the command id, the time,
 the API and the body) before it calls the gateway. WeChat's reply, or its own notification of

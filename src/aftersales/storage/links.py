@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..metrics import Period
 from ..results import PlatformDivergence
 from ..workflow.errors import Conflict, NotFound
+from .cache import CaseCache
 from .engine import savepoint, transaction
 from .report import period_filters
 from .repository import Repository, not_found, safe_text
@@ -34,6 +35,7 @@ class LinkMethods:
 
     engine: Engine
     repository: Repository
+    cache: CaseCache
 
     @contextmanager
     def unit_of_work(self, session: Session | None = None) -> Iterator[Session]:
@@ -65,6 +67,8 @@ class LinkMethods:
                 )
             if not self.repository.commitments.reseal(conn, case_id, platform_id=platform_id):
                 raise not_found(case_id)
+        # The link decides whose clock the case follows; a cached record would not know it.
+        self.cache.drop(case_id)
 
     def linked_case(self, platform_id: str, *, session: Session | None = None) -> str | None:
         """Our case id for WeChat's after-sale order id, if one is linked."""

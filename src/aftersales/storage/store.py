@@ -191,7 +191,7 @@ class CaseStore(IntentStore, LineStore, LinkMethods, ReportMethods):
         origin: str = "local",
         session: Session | None = None,
     ) -> Case:
-        """Open and store a case (spec sections 1 and 11).
+        """Open and store a case.
 
         A taken ``case_id`` is ``conflict`` unless it is the same opening retried under its
         ``command_id``; another case of the same product line (``order_id`` and ``sku_id``) still
@@ -426,7 +426,7 @@ class CaseStore(IntentStore, LineStore, LinkMethods, ReportMethods):
         """Fire every timer due at or before ``at`` (of at most ``batch`` cases); the events.
 
         A linked case opened under contract version 3 whose platform-owned timer fell due is not
-        moved: it is listed in the result's ``due_for_fetch`` (spec 12.3), for the caller to
+        moved: it is listed in the result's ``due_for_fetch``, for the caller to
         fetch its after-sale order and ``sync`` it.
 
         On PostgreSQL due cases are claimed with ``FOR UPDATE SKIP LOCKED``, so sweepers running

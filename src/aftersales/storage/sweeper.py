@@ -43,8 +43,8 @@ DUE_CASE = Statement(
 
 @dataclass(frozen=True)
 class DueForFetch:
-    """A linked case whose platform-owned timer fell due (spec 12.3): fetch its after-sale order
-    and ``sync`` it; the sweeper does not move it."""
+    """A linked case whose platform-owned timer fell due: fetch its after-sale order and
+    ``sync`` it; the sweeper does not move it (docs/concepts/wechat.md, the platform's clock)."""
 
     case_id: str
     platform_id: str

@@ -16,7 +16,7 @@ checked (:mod:`aftersales.storage.settings`).
   outboxes).
 - ``divergence``: where WeChat and a case disagree and no event explains it (written by
   :mod:`aftersales.wechat`).
-- ``intent``: an outbound command written before WeChat is called (spec section 12.2), closed
+- ``intent``: an outbound command written before WeChat is called, closed
   when WeChat's reply or its echo completes or fails it.
 - ``commitment``: with a secret, the keyed store commitment that ``verify`` checks the set of
   cases, events and refusals against (:mod:`aftersales.storage.commitments`).

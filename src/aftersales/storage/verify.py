@@ -113,7 +113,7 @@ def verify(
 
 
 def _stale_intents(store: StoreParts, case_id: str | None, session: Session | None) -> list[str]:
-    """Outbound intents nobody completed within ``INTENT_TIMEOUT`` (spec 12.2): WeChat may or
+    """Outbound intents nobody completed within ``INTENT_TIMEOUT``: WeChat may or
     may not have acted; a fetch and sync settles each. Information, not a divergence."""
     return [
         f"{intent.case_id}: {intent.event} ({intent.api}, command {intent.command_id}) sent to "

@@ -1,4 +1,5 @@
-"""Platform first: a merchant command reaches WeChat before it is recorded (spec 10.4, 12.2).
+"""Platform first: a merchant command reaches WeChat before it is recorded (docs/concepts/wechat.md
+has the whole story).
 
 The library makes no network call. The caller's ``gateway(api_name, body)`` posts the body to
 WeChat's API (``API + api_name``, with its access token) and returns the reply. In order:

@@ -71,7 +71,7 @@ def explain_status(
 
 def ran_ahead(case: Case, status: str) -> EventRecord | None:
     """The local timer expiry that took the case past WeChat's ``status`` (a version-2 linked
-    case whose own timer fired before the platform's, spec 12.3), if one did."""
+    case whose own timer fired before the platform's), if one did."""
     wanted = states_for_status(status)
     for record in reversed(case.events):
         if record.event == "expire" and record.origin == "local" and record.state_before in wanted:
@@ -166,7 +166,7 @@ class OrderView:
         return None
 
     def buyer_answer(self, case: Case, buyer: Actor, at: datetime) -> PlatformStep:
-        """The buyer left a negotiation (spec section 10.3): new evidence after a request for it
+        """The buyer left a negotiation: new evidence after a request for it
         is ``supply_evidence``; a move at or after the buyer's deadline is ``expire``; anything
         else is ``decline``. Each is inferred."""
         last, timer = case.record.last_negotiation, case.timer

@@ -1,4 +1,4 @@
-"""Our states and WeChat's after-sale statuses, both ways (spec section 10.2). One table, data.
+"""Our states and WeChat's after-sale statuses, both ways. One table, data.
 
 All 22 statuses of the after-sale order (``getaftersaleorder.status`` and the
 ``channels_ec_aftersale_update`` notification) are here. WeChat's names stay at this edge.

@@ -1,6 +1,6 @@
 """One case in memory: the public face of the workflow.
 
-A command is checked in the order of spec section 3: its input, the actor, the state, then the
+A command is checked in this order: its input, the actor, the state, then the
 event's own guards. A ``command_id`` seen before is looked up once the input and actor are
 checked: the same command returns its first result, another command under the same id is
 ``conflict``. Before a command acts, every timer due at or before its time fires, each at its
@@ -87,7 +87,7 @@ class Case:
         prior_applications: int = 0,
         engine: Engine = "compiled",
     ) -> Case:
-        """Open a case from its facts (spec sections 1 and 11), in ``requested``, its timer
+        """Open a case from its facts, in ``requested``, its timer
         running.
 
         ``prior_applications`` counts the applications earlier cases of the same product line
@@ -230,7 +230,8 @@ class Case:
         return self.record.last_at
 
     def assess(self) -> Assessment:
-        """Judge liability now (spec section 6); only for a rejected or intervened case."""
+        """Judge liability now; only for a rejected or intervened case
+        (docs/concepts/liability.md)."""
         if not can_assess(self.record):
             raise not_allowed("assess", self.state, "it was neither rejected nor intervened")
         return assess(self.record)
@@ -248,9 +249,9 @@ class Case:
         inferred: bool = False,
     ) -> EventRecord:
         """Apply one command and return its event record; raise :class:`AftersalesError` if
-        refused. ``data`` holds the event's own fields (spec section 3); ``origin`` says where
-        the event was learned, and ``inferred`` marks a platform event the caller deduced rather
-        than read (its note says ``inferred: true``).
+        refused. ``data`` holds the event's own fields (docs/reference/events.md); ``origin``
+        says where the event was learned, and ``inferred`` marks a platform event the caller
+        deduced rather than read (its note says ``inferred: true``).
 
         A ``command_id`` seen before returns the first result and changes nothing when it names
         the same command; for another actor, event or data it is ``conflict``.
@@ -271,7 +272,7 @@ class Case:
 
     def fire_due_timers(self, at: datetime | str) -> list[EventRecord]:
         """Fire, in due order, every timer due at or before ``at``, each at its due time; a
-        timer the platform owns (spec 12.1) never fires here: see :meth:`due_for_fetch`."""
+        timer the platform owns never fires here: see :meth:`due_for_fetch`."""
         return self._fire_due(parse_time(at, "at"))
 
     def _fire_due(self, when: datetime) -> list[EventRecord]:
@@ -284,7 +285,7 @@ class Case:
         return fired
 
     def due_for_fetch(self, now: datetime | str) -> Timer | None:
-        """The platform-owned timer that fell due by ``now`` (spec 12.3): the case waits for
+        """The platform-owned timer that fell due by ``now``: the case waits for
         WeChat's word, fetched and synced, instead of expiring here."""
         now = parse_time(now, "now")
         timer = self.record.timer

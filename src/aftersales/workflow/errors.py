@@ -1,4 +1,5 @@
-"""Errors of the after-sales workflow: one root, one class per stable code (spec section 8).
+"""Errors of the after-sales workflow: one root, one class per stable code (listed in
+docs/reference/errors.md).
 
     AftersalesError
     ├── InvalidInput            invalid_input
@@ -24,7 +25,7 @@ from typing import Any, ClassVar
 
 
 class AftersalesError(Exception):
-    """A command was refused; ``code`` says why in the spec's words."""
+    """A command was refused; ``code`` says why, stable across releases."""
 
     code: ClassVar[str] = "error"
     refusal: Any = None
@@ -160,4 +161,4 @@ ERROR_CLASSES: dict[str, type[AftersalesError]] = {
         StorageUnavailable,
     )
 }
-"""Every stable code of spec sections 8 and 11 and its class."""
+"""Every stable code and its class."""

@@ -1,4 +1,4 @@
-"""The shape of every input: case facts, policy and each event's data (spec sections 1, 3, 7, 11).
+"""The shape of every input: case facts, policy and each event's data.
 
 This is the one validation layer at the edge of the public API. Pydantic checks types,
 presence and bounds; a failure becomes :class:`InvalidInput` naming the field. Rules that depend
@@ -168,7 +168,7 @@ class Evidence(Strict):
 
 
 def is_media_kind(kind: str) -> bool:
-    """Whether evidence of ``kind`` is a media item (spec section 4)."""
+    """Whether evidence of ``kind`` is a media item."""
     return kind != "reshipment_tracking"
 
 
@@ -176,7 +176,7 @@ EvidenceList = Annotated[tuple[Evidence, ...], Field(max_length=MAX_EVIDENCE)]
 
 
 class CaseFacts(Strict):
-    """The facts set when a case is opened (spec sections 1 and 11)."""
+    """The facts set when a case is opened."""
 
     case_id: Id
     order_id: Id
@@ -199,7 +199,7 @@ class CaseFacts(Strict):
     @model_validator(mode="before")
     @classmethod
     def _fill_seven_day_return(cls, data: Any) -> Any:
-        # The spec's default depends on the category, so it is filled before validation.
+        # The default depends on the category, so it is filled before validation.
         if isinstance(data, Mapping) and data.get("seven_day_return") is None:
             category = data.get("category")
             if isinstance(category, str):
@@ -209,7 +209,7 @@ class CaseFacts(Strict):
 
 
 class Policy(Strict):
-    """Durations and rules that may differ per store or per case (spec sections 7 and 11)."""
+    """Durations and rules that may differ per store or per case (docs/reference/policy.md)."""
 
     merchant_response: Duration = Field(
         default=timedelta(hours=48),
@@ -435,7 +435,7 @@ def parse_time(value: object, field: str = "at") -> datetime:
 def check_request(
     facts: CaseFacts, type_: str, requested_amount: int, type_field: str = "shipped"
 ) -> None:
-    """The rules of an application's type and amount (spec sections 1 and 11), for ``open`` and
+    """The rules of an application's type and amount for ``open`` and
     for the buyer's ``modify``."""
     if type_ in ("return_refund", "exchange") and not facts.shipped:
         raise InvalidInput(
@@ -452,7 +452,7 @@ def check_request(
 
 
 def check_facts(facts: CaseFacts) -> None:
-    """The cross-field rules of spec sections 1 and 11 that types alone cannot say."""
+    """The cross-field rules that types alone cannot say."""
     if facts.seven_day_return == "supported_until_used" and facts.category != "virtual":
         raise InvalidInput(
             f"seven_day_return supported_until_used is only for virtual goods, "

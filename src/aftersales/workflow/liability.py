@@ -1,4 +1,4 @@
-"""Rejection defensibility (spec section 5) and the liability assessment, 判责 (sections 6, 11)."""
+"""Rejection defensibility and the liability assessment, 判责 (docs/concepts/liability.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .vocabulary import Label
 FOLLOWS_NEGOTIATION: Final = frozenset(
     {"buyer_declined", "buyer_timed_out", "evidence_supplied", "awaiting_receipt"}
 )
-"""States from which a rejection counts as following a negotiation (section 5, point 1)."""
+"""States from which a rejection counts as following a negotiation."""
 
 RULES: Final[dict[str, Label]] = {
     "R1_direct_rejection": Label(
@@ -63,7 +63,8 @@ def _matches(have: set[str], kind: str) -> bool:
 
 
 def evidence_need(record: CaseRecord, from_state: str) -> EvidenceNeed:
-    """The first row of the section 5 table that matches the case."""
+    """The first row of the defensibility table that matches the case
+    (docs/concepts/direct-rejection.md)."""
     last = record.last_negotiation
     reason = catalog().get(last.reason) if last else None
     if reason is not None and reason.rejection_evidence:
@@ -130,7 +131,8 @@ class Assessment:
 
 
 def assess(record: CaseRecord) -> Assessment:
-    """Judge the case's standing rejection and its intervention by rules R1 to R4 (section 6).
+    """Judge the case's standing rejection and its intervention by rules R1 to R4
+    (docs/concepts/liability.md).
 
     Contract v2: evidence the merchant submitted to the platform counts towards the rejection's
     evidence, so it can cure R2 (never R1); R3 stands once a demand for evidence lapsed.

@@ -1,4 +1,4 @@
-"""The negotiation reason catalog (spec section 4), loaded once from ``reasons.toml``."""
+"""The negotiation reason catalog (docs/reference/reasons.md), loaded once from ``reasons.toml``."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ class Timer:
 PLATFORM_TIMERS: Final = frozenset(
     {"merchant_response", "buyer_response", "return_shipping", "buyer_receipt", "merchant_evidence"}
 )
-"""The timers spec section 12.1 gives to the platform's clock on linked version-3 cases."""
+"""The timers the platform's clock owns on linked version-3 cases."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,8 @@ class Negotiation:
 
 @dataclass(frozen=True)
 class Rejection:
-    """The merchant's standing rejection and how section 5 judged it when it was made."""
+    """The merchant's standing rejection, and how the defensibility table judged it when it
+    was made."""
 
     seq: int
     at: datetime
@@ -167,7 +168,7 @@ class CaseRecord:
         return self.seq + 1
 
     def platform_owns(self, timer: Timer) -> bool:
-        """Whether the platform's clock decides this timer (spec 12.1): on a case linked to a
+        """Whether the platform's clock decides this timer: on a case linked to a
         WeChat after-sale order and opened under contract version 3, the merchant's response
         window, the buyer's negotiation, return-shipping and receipt windows and the evidence
         demand happen when WeChat says they did, never by a local timer."""

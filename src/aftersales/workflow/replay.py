@@ -1,4 +1,4 @@
-"""Replaying a recorded log through a fresh case: the integrity check (spec section 9, style 7).
+"""Replaying a recorded log through a fresh case: the integrity check (docs/concepts/integrity.md).
 
 Each recorded event is sent again, as the command it was (a fired timer as time passing, a
 platform's early expiry as its command), to a case reopened from the log's first event, under

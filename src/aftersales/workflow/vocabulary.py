@@ -1,4 +1,4 @@
-"""The spec's public vocabulary as data: one row per state and per event, the groups of states
+"""The public vocabulary as data: one row per state and per event, the groups of states
 the machine and the WeChat edge share, the roles, and the labels the workflow speaks in.
 
 Transitions are *not* listed here: they live only in :mod:`aftersales.workflow.machine`, and a
@@ -56,7 +56,7 @@ class Label(NamedTuple):
 
 
 class StateInfo(NamedTuple):
-    """What the spec says of one state besides its transitions."""
+    """What the contract says of one state besides its transitions."""
 
     label: Label
     next_actor: Role | None
@@ -121,13 +121,13 @@ STATES: Final[dict[str, StateInfo]] = {
     "exchanged": StateInfo(Label("换货完成", "Exchanged"), None, "outcome"),
     "closed": StateInfo(Label("售后关闭", "Closed"), None, "outcome"),
 }
-"""Every state of spec sections 2 and 11, in the machine's order, with its training label, who
+"""Every state, in the machine's order, with its training label, who
 acts next, its phase and the timer it starts on entry. ``merchant_evidence`` is started by
 ``demand_evidence`` instead, since it runs only while evidence is demanded."""
 
 
 class EventInfo(NamedTuple):
-    """What the spec says of one event besides its transitions."""
+    """What the contract says of one event besides its transitions."""
 
     role: Role
     """The one role allowed to send it."""
@@ -164,9 +164,9 @@ EVENTS: Final[dict[str, EventInfo]] = {
     "refund_succeeded": EventInfo(S, Label("退款成功", "refund succeeded"), NoData),
     "refund_failed": EventInfo(S, Label("退款失败", "refund failed"), MessageData),
 }
-"""Every event of spec sections 3 and 11, by role as the machine declares them, with the one role
+"""Every event, by role as the machine declares them, with the one role
 allowed to send it, its training label and its data model (``set_deadline`` is this package's:
-the platform moving a running deadline, spec section 10.3)."""
+the platform moving a running deadline)."""
 
 del M, B, P, S
 

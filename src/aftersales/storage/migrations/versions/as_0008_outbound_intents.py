@@ -2,7 +2,7 @@
 
 Revision ID: as_0008
 Revises: as_0007
-- intent: one row per outbound command (spec section 12.2), unique per case and command id,
+- intent: one row per outbound command, unique per case and command id,
   indexed by status for the echo, the sync and ``verify``.
 """
 
