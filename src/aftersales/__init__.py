@@ -34,6 +34,7 @@ from .workflow.playbook import Situation
 from .workflow.reasons import Reason, catalog
 from .workflow.record import Actor, EventRecord, Timer
 from .workflow.replay import Mismatch, replay
+from .workflow.vocabulary import WORKFLOW_VERSION
 
 try:
     __version__ = _version("aftersales")
@@ -41,6 +42,7 @@ except PackageNotFoundError:  # pragma: no cover - run from a source tree withou
     __version__ = "0.0.0"
 
 __all__ = [
+    "WORKFLOW_VERSION",
     "Actor",
     "Advice",
     "AftersalesError",

@@ -384,3 +384,19 @@ def test_feed_positions_move_into_the_event_rows_and_back(db_url):
     assert items == [*placed, (4, "C2", 2)]
     assert verify(store).ok
     store.engine.dispose()
+
+
+def test_a_schema_over_a_hosts_connection_migrates_in_its_transaction(db_url):
+    """The one-deployment-step pattern of docs/concepts/embedding.md: the host's change and ours
+    in one transaction, through the public Schema."""
+    from aftersales.storage import Schema
+
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE host_order (id INTEGER PRIMARY KEY)"))
+        assert Schema(conn).upgrade() == head() and Schema(conn).current() == head()
+        assert Schema(conn).cases_held() == 0
+    assert Schema(engine).current() == head()
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE host_order"))
+    engine.dispose()

@@ -8,10 +8,12 @@ and emptied, without reaching for the engine.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from . import migrate
 from .engine import shown, translate
@@ -19,26 +21,31 @@ from .tables import PREFIX, SCHEMA, metadata, name
 
 
 class Schema:
-    """The schema of one store's database (its own Alembic version table and branch)."""
+    """The schema of one database (the package's own Alembic version table and branch).
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    ``bind`` is an ``Engine`` (each call runs in a transaction of its own) or a ``Connection``
+    (each call runs in the connection's transaction: a host migrates its schema and ours in one
+    deployment step, committing or rolling back both).
+    """
+
+    def __init__(self, bind: Engine | Connection) -> None:
+        self._bind = bind
 
     def upgrade(self, revision: str = "head") -> str:
         """Create or upgrade the schema to ``revision``; the revision reached."""
-        return migrate.upgrade(self._engine, revision)
+        return migrate.upgrade(self._bind, revision)
 
     def downgrade(self, revision: str = "-1") -> str:
         """Take the schema back to ``revision`` (``base`` removes every table)."""
-        return migrate.downgrade(self._engine, revision)
+        return migrate.downgrade(self._bind, revision)
 
     def stamp(self, revision: str = "head") -> str:
         """Record ``revision`` without running migrations."""
-        return migrate.stamp(self._engine, revision)
+        return migrate.stamp(self._bind, revision)
 
     def current(self) -> str | None:
         """The revision the schema is at; ``None`` if it has none."""
-        return migrate.current(self._engine)
+        return migrate.current(self._bind)
 
     @staticmethod
     def head() -> str:
@@ -52,11 +59,11 @@ class Schema:
 
     def shown_url(self) -> str:
         """The database's URL with its password hidden."""
-        return shown(self._engine.url)
+        return shown(self._bind.engine.url)
 
     def cases_held(self) -> int:
         """How many cases the database holds, read only and whatever the schema's revision."""
-        with translate(), self._engine.connect() as conn:
+        with translate(), self._connection(write=False) as conn:
             if not sa.inspect(conn).has_table(name("case"), schema=SCHEMA):
                 return 0
             table = sa.table(name("case"), schema=SCHEMA)
@@ -64,9 +71,20 @@ class Schema:
 
     def empty(self) -> None:
         """Delete every row of the package's tables (a throwaway test database)."""
-        with self._engine.begin() as conn:
+        with self._connection(write=True) as conn:
             for table in reversed(metadata.sorted_tables):
                 conn.execute(sa.delete(table))
+
+    @contextmanager
+    def _connection(self, *, write: bool) -> Iterator[Connection]:
+        if isinstance(self._bind, Connection):
+            yield self._bind
+        elif write:
+            with self._bind.begin() as conn:
+                yield conn
+        else:
+            with self._bind.connect() as conn:
+                yield conn
 
 
 def holds_only_package_tables(path: Path) -> bool:
