@@ -41,8 +41,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - run from a source tree without installing
     __version__ = "0.0.0"
 
-__all__ = [
-    "WORKFLOW_VERSION",
+__all__ = [  # noqa: RUF022 (plain sorted order, as tests/test_public_api.py checks)
     "Actor",
     "Advice",
     "AftersalesError",
@@ -73,6 +72,7 @@ __all__ = [
     "Timer",
     "TransitionNotAllowed",
     "Verdict",
+    "WORKFLOW_VERSION",
     "__version__",
     "advice_at_merchant_turns",
     "advise",
