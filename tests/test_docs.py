@@ -136,6 +136,12 @@ def test_every_accepted_history_line_fits_the_schema():
             "no tracking",
         ),
         ({"op": "expect", "state": "paid"}, "unknown state"),
+        ({"op": "expect", "advice": {"reason": "agreed_cancel"}}, "advice without an event"),
+        ({"op": "expect", "advice": {"event": "accept"}}, "not a merchant's event"),
+        (
+            {"op": "expect", "advice": {"event": None}, "situation": {"mood": "calm"}},
+            "unknown situation",
+        ),
         ({"op": "tick", "at": "yesterday"}, "not a time"),
     ],
 )
