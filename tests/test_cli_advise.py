@@ -11,9 +11,10 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from aftersales import advise
+from aftersales import advice_at_merchant_turns, advise
 from aftersales.cli import app
-from aftersales.histories import parse_history, read_history, replay_lines
+from aftersales.histories import MemoryTarget, parse_history, read_history, replay_lines
+from aftersales.scenarios import SCENARIOS, SITUATIONS, history
 from aftersales.storage import CaseStore, StoreTarget
 from aftersales.workflow.reasons import catalog
 
@@ -141,3 +142,27 @@ def test_no_such_case_exits_4_and_a_missing_database_3(db, tmp_path):
     assert missing.exit_code == 4 and "not_found: No case 'nope'" in missing.stderr
     nowhere = run("advise", "C1", "--db", str(tmp_path / "none.db"))
     assert nowhere.exit_code == 3 and "no database at" in nowhere.stderr
+
+
+def test_the_demo_prints_the_advice_for_each_seed_case(tmp_path):
+    result = run("demo", "--db", str(tmp_path / "demo.db"))
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    advice = [line for line in lines if line.startswith("advice / 建议:")]
+    seeds = [name for scenario in SCENARIOS for name in scenario.files]
+    assert len(advice) == len(seeds)  # one line per case, in the order played
+    for name, line in zip(seeds, advice, strict=True):
+        turns = advice_at_merchant_turns(_seed_events(name), SITUATIONS[name])
+        assert line.count("→") == len(turns) - 1, line
+        for _, given in turns:
+            assert f"({given.event}" in line and str(given.data.get("reason", "")) in line
+        risky = any(name == scenario.risky for scenario in SCENARIOS)
+        assert ("✗ did reject / 实际拒绝" in line) == risky, line
+        assert line.count("✓") == len(turns) - risky, line
+
+
+def _seed_events(name: str):
+    target = MemoryTarget()
+    text = history(name).read_text(encoding="utf-8")
+    replay_lines(parse_history(text, name), target, name)
+    return target.case.events
