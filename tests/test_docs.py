@@ -136,6 +136,12 @@ def test_every_accepted_history_line_fits_the_schema():
             "no tracking",
         ),
         ({"op": "expect", "state": "paid"}, "unknown state"),
+        ({"op": "expect", "advice": {"reason": "agreed_cancel"}}, "advice without an event"),
+        ({"op": "expect", "advice": {"event": "accept"}}, "not a merchant's event"),
+        (
+            {"op": "expect", "advice": {"event": None}, "situation": {"mood": "calm"}},
+            "unknown situation",
+        ),
         ({"op": "tick", "at": "yesterday"}, "not a time"),
     ],
 )
@@ -167,6 +173,7 @@ def test_every_json_output_fits_its_schema(tmp_path):
         "timers-run": _json("timers", "run", "--db", db, "--once", "--json"),
         "db-current": _json("db", "current", "--db", db, "--json"),
         "report": _json("report", "--db", db, "--json"),
+        "advise": _json("advise", "R-ANP", "--db", db, "--json"),
     }
     outputs["replay-files"] = [json.loads(x) for x in outputs["replay-files"].splitlines()]
     assert len(outputs["replay-files"]) == 3 and outputs["replay-files"][2]["case"] is None

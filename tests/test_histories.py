@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from aftersales import advise
 from aftersales.histories import (
     HistoryError,
     MemoryTarget,
@@ -77,9 +78,69 @@ def test_bad_later_lines():
         ('{"op": "agree", "at": "2026-03-01T10:00:00+08:00"}', "actor"),
         ('{"op": "expect", "mood": "happy"}', "expect takes"),
         ('{"op": "expect", "final": "yes"}', "true or false"),
+        ('{"op": "expect", "situation": {"served": "full"}}', "situation goes with advice"),
+        ('{"op": "expect", "advice": {}}', "advice.event: Field required"),
+        ('{"op": "expect", "advice": "agree"}', "advice: Input should be"),
+        ('{"op": "expect", "advice": {"event": "accept"}}', "advice.event: Input should be"),
+        ('{"op": "expect", "advice": {"event": "agree", "amount": 1}}', "advice.amount: Extra"),
+        (
+            '{"op": "expect", "advice": {"event": "negotiate", "negotiation_type": "haggle"}}',
+            "advice.negotiation_type",
+        ),
+        ('{"op": "expect", "advice": {"event": null}, "situation": 3}', "situation is an object"),
+        (
+            '{"op": "expect", "advice": {"event": null}, "situation": {"served": "half"}}',
+            "situation: served is one of full, partial, none",
+        ),
+        (
+            '{"op": "expect", "advice": {"event": null}, "situation": {"compensated": "yes"}}',
+            "situation: compensated is true or false",
+        ),
         ('{"op": "tick", "at": "2026-03-01T10:00:00+08:00", "x": 1}', "tick takes"),
         ('{"op": "open", "at": "2026-03-01T10:00:00+08:00"}', "open again"),
     ]:
         with pytest.raises(HistoryError) as info:
             parse_history(head + line, "h.jsonl")
         assert problem in info.value.problem and info.value.line == 2
+
+
+ADVICE_HEAD = (
+    '{"op": "open", "case_id": "A1", "order_id": "O-A1", "shop_id": "S1", "buyer_id": "B1", '
+    '"type": "refund", "category": "virtual", "paid_amount": 100, "requested_amount": 100, '
+    '"buyer_reason": "no_reason", "at": "2026-03-01T10:00:00+08:00"}\n'
+)
+SERVED = (
+    '{"op": "expect", "advice": {"event": "negotiate", "negotiation_type": "invite_cancel", '
+    '"reason": "virtual_service_completed"}, "situation": {"served": "full"}}'
+)
+
+
+@pytest.mark.parametrize("through", ["memory", "store"])
+def test_an_expect_line_checks_the_advice_with_its_situation(through, tmp_path):
+    runs = iter(range(10))
+
+    def replayed(text: str):
+        if through == "memory":
+            return replay_lines(parse_history(text, "a.jsonl"), MemoryTarget(), "a.jsonl")
+        store = CaseStore(f"sqlite:///{tmp_path / f'a{next(runs)}.db'}")
+        store.create_schema()
+        return replay_lines(parse_history(text, "a.jsonl"), StoreTarget(store), "a.jsonl")
+
+    agree = (
+        '{"op": "agree", "actor": {"role": "merchant", "id": "S1"}, '
+        '"at": "2026-03-01T11:00:00+08:00"}'
+    )
+    nobody = '{"op": "expect", "state": "refunding", "advice": {"event": null}}'
+    good = replayed(ADVICE_HEAD + SERVED + "\n" + agree + "\n" + nobody + "\n")
+    assert good.ok, good.failures
+    # Without the situation the same line is wrong: the playbook's fallback is to agree.
+    wrong = ADVICE_HEAD + SERVED.replace(', "situation": {"served": "full"}', "") + "\n"
+    outcome = replayed(wrong)
+    assert [(f.line, f.problem.split(" (")[0]) for f in outcome.failures] == [
+        (2, "expected advice event 'negotiate', got 'agree'"),
+        (2, "expected advice negotiation_type 'invite_cancel', got None"),
+        (2, "expected advice reason 'virtual_service_completed', got None"),
+    ]
+    assert advise(outcome.case).why_en in outcome.failures[0].problem  # the advice's own why
+    # A key left out is not checked: only the event here.
+    assert replayed(ADVICE_HEAD + '{"op": "expect", "advice": {"event": "agree"}}\n').ok

@@ -22,7 +22,7 @@ LAYERS: dict[str, set[str]] = {
     "results": set(),
     "histories": {"workflow"},
     "scenarios": set(),
-    "formats": {"histories", "metrics", "results"},
+    "formats": {"workflow", "histories", "metrics", "results"},
     "storage": {"extras", "workflow", "histories", "metrics", "results"},
     "diagrams": {"extras", "workflow", "histories", "scenarios"},
     "wechat": {"extras", "workflow", "storage", "results"},

@@ -61,6 +61,27 @@ def test_a_failure_names_the_line_what_was_expected_and_the_path(pytester):
     assert "Traceback" not in result.stdout.str()
 
 
+def test_the_advice_a_history_expects_is_checked(pytester):
+    # An ordinary refund with no situation: the playbook says agree, not negotiate.
+    lines = [
+        OPEN,
+        {"op": "expect", "advice": {"event": "agree"}, "situation": {"served": "none"}},
+        {"op": "expect", "advice": {"event": "negotiate", "reason": "agreed_cancel"}},
+    ]
+    text = "\n".join(json.dumps(line) for line in lines) + "\n"
+    pytester.path.joinpath("advice.history.jsonl").write_text(text)
+    result = pytester.runpytest("--aftersales-histories")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "line 3: expected advice event 'negotiate', got 'agree' (With nothing to negotiate*",
+            "  path so far: requested",
+            "line 3: expected advice reason 'agreed_cancel', got None (*",
+        ]
+    )
+    assert "line 2" not in result.stdout.str()
+
+
 def test_an_unreadable_history_says_where(pytester):
     pytester.path.joinpath("broken.history.jsonl").write_text('{"op": "agree"}\n')
     result = pytester.runpytest("--aftersales-histories")

@@ -15,8 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from .histories import HistoryLine, Summary
 from .metrics import Metrics
 from .results import CaseDivergence, ParkedTimer, PlatformDivergence
+from .workflow.advice import Advice
+from .workflow.playbook import Situation
 
 __all__ = [
+    "AdviceOutput",
     "DbCurrentOutput",
     "ExportOutput",
     "HistoryLine",
@@ -88,6 +91,23 @@ class ReportOutput(Output):
     divergences: list[PlatformDivergence]
 
 
+class AdviceOutput(Output):
+    """``aftersales advise CASE --json``: the advice for the case as it stands (spec section
+    13), with the situation it assumed."""
+
+    case_id: str
+    state: str = Field(description="The state the case is in.")
+    situation: Situation = Field(description="What the merchant said they know.")
+    advice: Advice = Field(description="`aftersales.advise`'s answer, field for field.")
+
+    @classmethod
+    def of(cls, case_id: str, state: str, situation: Situation, advice: Advice) -> AdviceOutput:
+        """The document for ``advice`` (its read-only mappings as plain objects)."""
+        return cls.model_validate(
+            {"case_id": case_id, "state": state, "situation": situation, "advice": advice.to_dict()}
+        )
+
+
 OUTPUTS: dict[str, type[BaseModel]] = {
     "replay": Summary,
     "replay-files": ReplayFileOutput,
@@ -96,6 +116,7 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "timers-run": TimersOutput,
     "db-current": DbCurrentOutput,
     "report": ReportOutput,
+    "advise": AdviceOutput,
 }
 """Each --json document by the name of its schema file."""
 

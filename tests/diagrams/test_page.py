@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from aftersales import advice_at_merchant_turns
 from aftersales.diagrams.training.cards import click_path
 from aftersales.diagrams.training.page import page_html, training_diagrams
 from aftersales.diagrams.training.quiz import questions
-from aftersales.scenarios import SCENARIOS
+from aftersales.diagrams.training.replays import replay_seed
+from aftersales.scenarios import SCENARIOS, SITUATIONS
 from aftersales.workflow.case import Case
 from aftersales.workflow.liability import RULES
 from aftersales.workflow.reasons import catalog
@@ -182,3 +184,34 @@ def test_a_direct_rejection_in_the_quiz_is_judged_by_the_machine_itself():
     }
     fresh = Case.open(facts).would("reject", Actor.merchant("S1"))
     assert fresh.risk == option.verdict.risk == ("R1_direct_rejection",)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.key for s in SCENARIOS])
+def test_the_advice_card_beside_each_scenario_says_what_advise_says(scenario):
+    html = page_html()
+    section = html.split(f'id="scenario-{scenario.key}"', 1)[1].split("</section>", 1)[0]
+    beside = section.split('<div class="beside">', 1)[1].split('<div class="sheet">', 1)[0]
+    assert beside.startswith("<figure>") and f'src="scenario_{scenario.key}_zh.svg"' in beside
+    aside = unescape(beside.split('<aside class="advice">', 1)[1].split("</aside>", 1)[0])
+    parts = aside.split("<h4>")[1:]
+    turns = [
+        (name, turn)
+        for name in scenario.recommended
+        for turn in advice_at_merchant_turns(replay_seed(name).events, SITUATIONS[name])
+    ]
+    assert len(parts) == len(turns) > 0
+    for part, (name, (_, advice)) in zip(parts, turns, strict=True):
+        where = (name, advice.event)
+        assert advice.why_zh in part and advice.why_en in part, where
+        reason = catalog().get(str(advice.data.get("reason")))
+        if reason is not None:  # the move names the catalog's reason
+            assert reason.label_zh in part and reason.label_en in part, where
+        else:
+            assert advice.event in ("agree", "reject"), where
+            assert ("同意" if advice.event == "agree" else "拒绝") in part, where
+        for item in advice.evidence:
+            assert item.label_zh in part and item.label_en in part, where
+            assert item.guide_zh in part and item.guide_en in part, where
+        for avoid in advice.avoid:
+            assert avoid.why_zh in part and avoid.why_en in part, where
+        assert ("金额由你填写" in part) == advice.amount_needed, where

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
+from .advise import advise
 from .console import EXIT_CODES_HELP, OK, out, settings
 from .db import db_app
 from .demo import demo
@@ -56,6 +57,7 @@ def main_options(
 app.command()(replay)
 app.command()(export)
 app.command()(verify)
+app.command()(advise)
 app.command()(demo)
 app.command()(diagram)
 app.command("report")(report_command)

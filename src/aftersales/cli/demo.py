@@ -11,10 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from ..histories import Outcome, parse_history, replay_lines
-from ..scenarios import SCENARIOS, history
+from ..scenarios import SCENARIOS, SITUATIONS, history
 from ..storage import CaseStore, StoreTarget, database_url, holds_only_package_tables, shown
+from ..workflow.advice import advice_at_merchant_turns
 from ..workflow.errors import InvalidInput
 from ..workflow.liability import RULES
+from ..workflow.record import EventRecord
+from ..workflow.vocabulary import EVENT_LABELS
+from .advice_view import move_label
 from .console import handled, out, safe
 
 
@@ -35,8 +39,27 @@ def _print_case(console: Console, outcome: Outcome, risky: bool) -> None:
     console.print(
         f"     refunded: {refund / 100:.2f} yuan" if refund is not None else "     refunded: -"
     )
+    console.print(f"     advice / 建议: {advice_line(case.events, SITUATIONS.get(outcome.source))}")
     for failure in outcome.failures:
         console.print(f"     [red]{failure}[/red]")
+
+
+def advice_line(events: list[EventRecord], situation: dict[str, object] | None) -> str:
+    """The advice at each merchant turn of a case, and whether the merchant followed it."""
+    shown = []
+    for seq, advice in advice_at_merchant_turns(events, situation):
+        assert advice.event is not None  # a merchant turn
+        key = " ".join(str(v) for v in (advice.event, advice.data.get("reason")) if v)
+        move = f"{move_label(advice.event, advice.data).zh} ({key})"
+        done = next((e for e in events[seq:] if e.actor.role == "merchant"), None)
+        if done is None:
+            mark = ""
+        elif (done.event, done.data.get("reason")) == (advice.event, advice.data.get("reason")):
+            mark = " [green]✓[/green]"
+        else:
+            mark = f" [red]✗ did {done.event} / 实际{EVENT_LABELS[done.event].zh}[/red]"
+        shown.append(f"{move}{mark}")
+    return " → ".join(shown) or "-"
 
 
 def _summary(outcomes: list[Outcome]) -> Table:

@@ -14,15 +14,18 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 from pydantic import BaseModel, Field, create_model
 
 from ..workflow.errors import ERROR_CLASSES
-from ..workflow.inputs import CaseFacts, Policy, Strict
+from ..workflow.inputs import CaseFacts, Key, NegotiationType, Policy, Strict
+from ..workflow.playbook import Situation
 from ..workflow.vocabulary import EVENT_DATA, EVENT_ROLES, STATE_LABELS, Origin
 
 if TYPE_CHECKING:
     ErrorCode = str
     StateName = str
+    MerchantEvent = str
 else:  # the enums of the schema, from the code's own tables
     ErrorCode = Literal[tuple(ERROR_CLASSES)]
     StateName = Literal[tuple(STATE_LABELS)]
+    MerchantEvent = Literal[tuple(e for e, role in EVENT_ROLES.items() if role == "merchant")]
 
 
 class ActorLine(Strict):
@@ -87,14 +90,35 @@ class TickLine(Strict):
     at: datetime
 
 
+class AdviceExpectation(Strict):
+    """The advice expected at this point (spec section 13), as ``aftersales.advise`` gives it.
+
+    ``event`` is required (``null``: it is not the merchant's turn); ``negotiation_type`` and
+    ``reason`` are checked only when given (``null``: the advice carries none)."""
+
+    event: MerchantEvent | None = Field(
+        description="The recommended command; null: not the merchant's turn."
+    )
+    negotiation_type: NegotiationType | None = Field(
+        None, description="Checked only when given: the negotiation's type."
+    )
+    reason: Key | None = Field(None, description="Checked only when given: the catalog reason.")
+
+
 class ExpectLine(Strict):
-    """Asserts how the case stands."""
+    """Asserts how the case stands, and optionally the advice for the merchant's turn."""
 
     op: Literal["expect"]
     state: StateName | None = None
     liability: Literal["merchant", "buyer", "both", "none"] | None = None
     refund_amount: int | None = None
     final: bool | None = None
+    advice: AdviceExpectation | None = Field(
+        None, description="The advice `aftersales.advise` must give here, given `situation`."
+    )
+    situation: Situation | None = Field(
+        None, description="Only with `advice`: what the merchant knows (default: nothing)."
+    )
 
 
 _LINES: tuple[type[BaseModel], ...] = (

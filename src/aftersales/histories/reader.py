@@ -15,12 +15,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..workflow.case import Case
 from ..workflow.errors import AftersalesError
 from ..workflow.inputs import parse_time
+from ..workflow.playbook import Situation
 from ..workflow.record import Actor, EventRecord
 from ..workflow.vocabulary import Origin
-from .lines import COMMAND_OPS, EXPECT_KEYS
+from .lines import COMMAND_OPS, EXPECT_KEYS, AdviceExpectation
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_LINE = 1024 * 1024
@@ -109,6 +112,20 @@ def _expect_line(obj: dict[str, Any], number: int, fail: Any) -> Line:
         raise fail(f"expect takes some of {sorted(EXPECT_KEYS)}, got {sorted(obj)}")
     if "final" in obj and not isinstance(obj["final"], bool):
         raise fail("expect final must be true or false")
+    if "situation" in obj:
+        if "advice" not in obj:
+            raise fail("expect situation goes with advice: the situation the advice assumes")
+        try:
+            obj["situation"] = Situation.of(obj["situation"])
+        except AftersalesError as exc:
+            raise fail(f"expect situation: {exc.message_en}") from None
+    if "advice" in obj:
+        try:
+            AdviceExpectation.model_validate(obj["advice"], strict=True)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(map(str, ("advice", *first["loc"])))
+            raise fail(f"expect {where}: {first['msg']}") from None
     return Line(number, "expect", data=obj)
 
 

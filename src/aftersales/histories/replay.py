@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..workflow.advice import check_advice
 from ..workflow.case import Case
 from ..workflow.errors import AftersalesError
 from ..workflow.vocabulary import Origin
@@ -176,8 +177,10 @@ def _check(expected: dict[str, Any], case: Case) -> Iterable[str]:
         "final": case.final,
     }
     for key, want in expected.items():
-        if actual[key] != want:
+        if key in actual and actual[key] != want:
             yield f"expected {key} {want!r}, got {actual[key]!r}"
+    if "advice" in expected:  # the situation was read with it (``Situation`` or absent)
+        yield from check_advice(case, expected["advice"], expected.get("situation"))
 
 
 def replay_file(path: str | Path, target: Target | None = None) -> Outcome:

@@ -33,6 +33,16 @@ figure img { max-width: 100%; height: auto; border: 1px solid #e0e0e0; }
 .console p:last-child { font-family: monospace; background: #f4f4f4; padding: .3em .5em;
   font-size: .9em; }
 .risk { color: var(--risk); }
+.beside { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 1.2em;
+  align-items: start; }
+.advice { border: 1px solid #a5d6a7; border-left: 5px solid var(--good); border-radius: 6px;
+  background: #f1f8e9; padding: .4em 1em; margin: .8em 0; font-size: .92em; }
+.advice h3 { margin: .3em 0; }
+.advice h4 { margin: .8em 0 .2em 0; }
+.advice dt { font-weight: bold; }
+.advice dd { margin: 0 0 .3em 1em; }
+.advice dd p { margin: .1em 0; }
+@media (max-width: 800px) { .beside { display: block; } }
 .cost { border-left: 5px solid var(--risk); padding: .2em 1em; background: #ffebee; }
 .question { border: 1px solid #cfd8dc; border-radius: 6px; padding: .6em 1.2em; margin: 1em 0; }
 .question table { border-collapse: collapse; margin: .4em 0; }
@@ -69,6 +79,8 @@ button.option.chosen[data-grade="refused"] { border-color: #6d4c41; background: 
   figure img { border: none; max-height: 232mm; }
   #parties figure img { max-height: 140mm; }
   .way, .question { break-inside: avoid; }
+  .beside { display: block; }
+  .advice { break-inside: avoid; background: none; }
   button.option { border: none; background: none; padding: 0; }
   .feedback { display: none !important; }
   .answer-key { display: block; }

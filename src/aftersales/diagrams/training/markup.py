@@ -47,6 +47,17 @@ def _way(way: Way) -> str:
     return f'<article class="way"><h3>{bi(way.title)}</h3><dl>{entries}</dl></article>'
 
 
+def advice_html(heading: Label, note: Label, turns: Iterable[Way]) -> str:
+    """The advisor's card: one part per merchant turn, each a short list."""
+    parts = "".join(
+        f"<h4>{bi(turn.title)}</h4><dl>{''.join(_entry(e) for e in turn.entries)}</dl>"
+        for turn in turns
+    )
+    return (
+        f'<aside class="advice"><h3>{bi(heading)}</h3><p class="note">{bi(note)}</p>{parts}</aside>'
+    )
+
+
 def card_html(card: Card) -> str:
     """A scenario card: each recommended way, then what a direct rejection costs."""
     ways = "".join(_way(way) for way in card.ways)

@@ -20,12 +20,13 @@ from ..labels import PICTURE_LABELS
 from ..model import steps
 from ..render import actor_diagram, highlight_diagram, machine_diagram, write
 from ..words import Lang
+from .advice import advice_card
 from .assets import CSS, SCRIPT
 from .cards import card, click_path
-from .markup import answer_key, bi, card_html, figure, question_html
+from .markup import advice_html, answer_key, bi, card_html, figure, question_html
 from .quiz import questions
 from .replays import replay_seed
-from .texts import PAGE
+from .texts import ADVICE, PAGE
 
 __all__ = [
     "ROLES",
@@ -115,9 +116,10 @@ def _parties() -> str:
 
 
 def _scenario(scenario: Scenario) -> str:
+    advice = advice_html(ADVICE["card"], ADVICE["card_note"], advice_card(scenario))
     return (
         f'<section id="scenario-{scenario.key}" class="scenario"><h2>{bi(_title(scenario))}</h2>'
-        f"{figure(f'scenario_{scenario.key}', _title(scenario))}"
+        f'<div class="beside">{figure(f"scenario_{scenario.key}", _title(scenario))}{advice}</div>'
         f'<div class="sheet">{card_html(card(scenario))}</div></section>'
     )
 

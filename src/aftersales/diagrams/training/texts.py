@@ -197,3 +197,46 @@ CONSOLE_STEPS: Final[dict[str, str]] = {
     "submit": "提交",
 }
 """The negotiation form's fields as the console names them; ``{}`` takes the chosen value."""
+
+ADVICE: Final[dict[str, Label]] = {
+    "card": Label("系统建议", "What the advisor says"),
+    "card_note": Label(
+        "每到商家处理的节点,系统按商家指南给出的建议(与命令行 aftersales advise 相同)。",
+        "At each of the merchant's turns, the advice the merchant guide gives (the same as the "
+        "aftersales advise command).",
+    ),
+    "turn": Label("{} · {}", "{} · {}"),
+    "knows": Label("你知道的", "What you know"),
+    "knows_nothing": Label("售后单之外没有其他信息", "Nothing beyond the case itself"),
+    "move": Label("建议", "Advice"),
+    "why": Label("为什么", "Why"),
+    "evidence": Label("凭证清单", "Evidence checklist"),
+    "avoid": Label("切勿", "Never"),
+    "for_move": Label("随本次操作上传", "upload with this move"),
+    "for_rejection": Label("留存,日后拒绝时需要", "keep it for a rejection later"),
+    "on_file": Label("之前已上传", "already uploaded"),
+    "amount": Label(
+        ",金额由你填写(低于申请金额)", ", with an amount you fill in (below the request)"
+    ),
+    "tracking": Label(",填写物流单号", ", with the tracking number"),
+    "reject_on_file": Label(
+        "拒绝(所需凭证之前已随协商上传)", "Reject (the evidence it needs is already uploaded)"
+    ),
+}
+"""The advisor's card beside each scenario's picture."""
+
+SITUATION_LABELS: Final[dict[str, Label]] = {
+    "served=full": Label("服务已在承诺周期内全部完成", "the service was fully delivered in time"),
+    "served=partial": Label("服务只完成了一部分", "the service was partly delivered"),
+    "served=none": Label("服务尚未提供", "the service was not delivered"),
+    "agreed_offline": Label("买家已在聊天中同意取消", "the buyer agreed in the chat to cancel"),
+    "compensated": Label(
+        "已补偿买家(补发、赠品或打款)", "you compensated the buyer (reshipment, gift or payment)"
+    ),
+    "buyer_evidence=confirmed": Label("买家的凭证属实", "the buyer's evidence checks out"),
+    "buyer_evidence=partly": Label(
+        "凭证显示只有部分商品有问题", "the evidence shows only part of the goods affected"
+    ),
+    "buyer_evidence=disputed": Label("买家的凭证与事实不符", "the buyer's evidence is untrue"),
+}
+"""What the merchant knows beyond the case (``aftersales.Situation``), value by value."""
