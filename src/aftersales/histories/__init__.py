@@ -1,6 +1,6 @@
-"""Case history files (spec section 9): a line's shape (:mod:`.lines`, the models the JSON Schema
-is generated from), the reader and writer of the files (:mod:`.reader`), and the replay that
-checks their expectations (:mod:`.replay`)."""
+"""Case history files (docs/concepts/histories.md): a line's shape (:mod:`.lines`, the models
+the JSON Schema is generated from), the reader and writer of the files (:mod:`.reader`), and the
+replay that checks their expectations (:mod:`.replay`)."""
 
 from .lines import HistoryLine
 from .reader import (

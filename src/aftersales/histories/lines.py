@@ -91,7 +91,7 @@ class TickLine(Strict):
 
 
 class AdviceExpectation(Strict):
-    """The advice expected at this point (spec section 13), as ``aftersales.advise`` gives it.
+    """The advice expected at this point, as ``aftersales.advise`` gives it.
 
     ``event`` is required (``null``: it is not the merchant's turn); ``negotiation_type`` and
     ``reason`` are checked only when given (``null``: the advice carries none)."""

@@ -1,4 +1,4 @@
-"""Case history files (spec section 9): read and written. A history is JSON Lines: an ``open``
+"""Case history files: read and written. A history is JSON Lines: an ``open``
 line, then commands, ``tick`` and ``expect`` lines. The same file is a test fixture, a training
 script and the export of a stored case. Lines are split on ``\\n`` only (a message may hold
 U+2028), files are read up to :data:`MAX_BYTES`, and anything unreadable is a

@@ -117,7 +117,7 @@ class Outcome:
 
 
 class Summary(BaseModel):
-    """How a replayed case ended (spec section 9's ``replay --json`` object)."""
+    """How a replayed case ended (the ``replay --json`` object)."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -79,4 +79,4 @@ SITUATIONS: dict[str, dict[str, object]] = {
     "agreed_cancel_direct_rejection.jsonl": {"agreed_offline": True},
 }
 """What the merchant knew in each seed history: the situation the advisor
-(``aftersales.advise``, spec section 13) is given at the merchant's turns."""
+(``aftersales.advise``) is given at the merchant's turns."""

@@ -1,4 +1,5 @@
-"""The advisor (spec section 13): the seed's playbook applied to a case at the merchant's turn.
+"""The advisor: the merchant guide's playbook applied to a case at the merchant's turn
+(docs/concepts/advisor.md).
 
 Nothing here restates a rule. The playbook (:mod:`.playbook`) says what the seed would do; every
 candidate move is then put to :meth:`Case.would` with the evidence the advice lists, and only a
@@ -75,7 +76,7 @@ class Avoid:
 
 @dataclass(frozen=True)
 class Advice:
-    """The advice for the merchant's turn (spec section 13).
+    """The advice for the merchant's turn.
 
     ``event`` is ``None`` when it is not the merchant's turn; ``why`` then says whose it is.
     ``amount_needed``: the merchant fills in ``amount`` (below the requested amount);

@@ -1,7 +1,7 @@
-"""The after-sales case machine (spec sections 2, 3 and 11). It only declares.
+"""The after-sales case machine. It only declares.
 
 States, events and which guard decides each transition are here; the guards and actions are
-implemented in :mod:`aftersales.workflow.rules`. Guards named in ``validators`` raise the spec's
+implemented in :mod:`aftersales.workflow.rules`. Guards named in ``validators`` raise the stable
 error codes; guards named in ``cond`` only route between alternatives, the last of which is an
 unguarded fallback. Everything else (the compiled dispatch table, diagrams, path enumeration,
 "what would happen") reads this class.

@@ -1,4 +1,5 @@
-"""The seed's playbook (spec section 13) as data: ``playbook.toml``, loaded once, read-only.
+"""The merchant guide's playbook as data: ``playbook.toml``, loaded once, read-only (the rows are
+explained in docs/concepts/advisor.md).
 
 Each row names a situation and the merchant's move for it; the advisor
 (:mod:`aftersales.workflow.advice`) takes the first row that matches and whose move the guards
@@ -29,7 +30,7 @@ FLAGS: Final = ("agreed_offline", "compensated")
 
 @dataclass(frozen=True)
 class Situation:
-    """What only the merchant knows about a case (spec section 13); every field optional.
+    """What only the merchant knows about a case; every field optional.
 
     ``served``: for virtual goods, whether the service was completed or activated within its
     promised period; ``agreed_offline``: the buyer agreed in chat to cancel; ``compensated``:

@@ -1,6 +1,6 @@
 """The guards and actions the machine names, bound to one case record.
 
-Guards are side-effect free: validators raise the spec's error codes, conditions return a bool.
+Guards are side-effect free: validators raise the stable error codes, conditions return a bool.
 Actions change the record; they run only after every guard of the command has passed. A
 callback takes the event's data as ``payload`` and the transition's ``source``, ``target`` or
 ``state`` by name; the command's time, origin and note come from the binding.
