@@ -17,6 +17,8 @@ from .metrics import Metrics
 from .results import CaseDivergence, ParkedTimer, PlatformDivergence
 
 __all__ = [
+    "BackfillFailure",
+    "BackfillOutput",
     "DbCurrentOutput",
     "ExportOutput",
     "HistoryLine",
@@ -88,6 +90,33 @@ class ReportOutput(Output):
     divergences: list[PlatformDivergence]
 
 
+class BackfillFailure(Output):
+    """An after-sale order the backfill could not fetch."""
+
+    after_sale_order_id: str
+    code: str = Field(description="Our error code (platform_error, invalid_input...).")
+    message: str
+
+
+class BackfillOutput(Output):
+    """``aftersales wechat backfill --json``: what the run did, and where the next one starts."""
+
+    pages: int = Field(description="getaftersalelist pages read whole (every order synced).")
+    seen: int = Field(description="Orders listed on those pages.")
+    opened: int
+    applied: int
+    in_sync: int
+    stale: int
+    divergences: int = Field(description="Orders whose sync kept a divergence with WeChat.")
+    failed: int = Field(description="Orders that could not be fetched; each is in failures.")
+    failures: list[BackfillFailure]
+    cursor: str | None = Field(
+        description="Where a rerun resumes (kept in --cursor FILE); null once the range is done."
+    )
+    stopped: str | None = Field(description="Why the run stopped before the end; else null.")
+    complete: bool = Field(description="Whether the whole range was walked.")
+
+
 OUTPUTS: dict[str, type[BaseModel]] = {
     "replay": Summary,
     "replay-files": ReplayFileOutput,
@@ -96,6 +125,7 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "timers-run": TimersOutput,
     "db-current": DbCurrentOutput,
     "report": ReportOutput,
+    "wechat-backfill": BackfillOutput,
 }
 """Each --json document by the name of its schema file."""
 

@@ -24,6 +24,7 @@ from .replay import export, replay
 from .report import report_command
 from .timers import timers_app
 from .verify import verify
+from .wechat import wechat_app
 
 app = typer.Typer(
     help=f"WeChat Shop after-sales cases as an explicit, tested state machine. {EXIT_CODES_HELP}",
@@ -34,6 +35,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(timers_app, name="timers")
 app.add_typer(diagrams_app, name="diagrams")
+app.add_typer(wechat_app, name="wechat")
 
 
 def _version(value: bool) -> None:
