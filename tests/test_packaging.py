@@ -87,7 +87,7 @@ def test_the_core_install_is_the_workflow_alone(dist, fresh):
         last = missing.stderr.strip().splitlines()[-1]
         assert missing.returncode == 1 and f"pip install 'aftersales[{extra}]'" in last, last
     command = _run(fresh / "aftersales", "--help", ok=False)
-    assert command.returncode == 3  # an extra not installed, as docs/concepts/command-line.md has it
+    assert command.returncode == 3  # an extra not installed, as the docs have it
     assert command.stderr.strip() == command.stderr.strip().splitlines()[0]  # one line
     assert "pip install 'aftersales[cli]'" in command.stderr and "Traceback" not in command.stderr
 
