@@ -104,7 +104,7 @@ def test_with_all_the_demo_runs_from_the_wheel(dist, fresh, tmp_path):
     _run(fresh / "pip", "install", "-q", f"{_wheel(dist)}[all]")
     assert _run(fresh / "aftersales", "--version").stdout.strip().endswith(aftersales.__version__)
     demo = _run(fresh / "aftersales", "demo", "--diagrams", "out", cwd=tmp_path)
-    assert "0 divergences" in demo.stdout
+    assert "0 log mismatches" in demo.stdout
     assert (tmp_path / "aftersales-demo.db").exists()
     assert (tmp_path / "out" / "index.html").exists()
 

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from .console import EXIT_CODES_HELP, OK, out, settings
+from .console import EXIT_CODES_HELP, OK, OneLineUsageErrors, out, settings
 from .db import db_app
 from .demo import demo
 from .drawing import diagram, diagrams_app
@@ -31,6 +31,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: a flag is `--json`, not `--json <bool>`
+    cls=OneLineUsageErrors,  # a usage error is one line and a hint, not a box
 )
 app.add_typer(db_app, name="db")
 app.add_typer(timers_app, name="timers")
