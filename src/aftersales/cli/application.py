@@ -19,6 +19,7 @@ from .. import __version__
 from .console import EXIT_CODES_HELP, OK, OneLineUsageErrors, out, settings
 from .db import db_app
 from .demo import demo
+from .docs import docs
 from .drawing import diagram, diagrams_app
 from .replay import export, replay
 from .report import report_command
@@ -63,3 +64,4 @@ app.command()(verify)
 app.command()(demo)
 app.command()(diagram)
 app.command("report")(report_command)
+app.command()(docs)
