@@ -98,12 +98,12 @@ def wechat(monkeypatch) -> WeChatOverHttp:
 
 
 @pytest.fixture
-def db(tmp_path) -> str:
-    path = tmp_path / "cases.db"
-    store = CaseStore(str(path))
+def db(db_url) -> str:
+    """A migrated database, on SQLite and on PostgreSQL."""
+    store = CaseStore(db_url)
     store.schema.upgrade()
     store.dispose()
-    return str(path)
+    return db_url
 
 
 def backfill(db: str, *args: str, env: dict[str, str] | None = None) -> Any:
