@@ -53,7 +53,7 @@ def wechat_backfill(
     ],
     db: Db = None,
     until: Annotated[
-        str | None, typer.Option(help="...up to this time (default: now).", show_default=False)
+        str | None, typer.Option(help="...and before this time (default: now).", show_default=False)
     ] = None,
     shop: Annotated[
         str | None,
