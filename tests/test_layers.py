@@ -38,6 +38,7 @@ LAYERS: dict[str, set[str]] = {
         "formats",
         "storage",
         "diagrams",
+        "wechat",
     },
     "package": {"workflow"},
 }

@@ -86,8 +86,8 @@ def test_the_core_install_is_the_workflow_alone(dist, fresh):
         missing = _run(fresh / "python", "-c", f"import aftersales.{part}", ok=False)
         last = missing.stderr.strip().splitlines()[-1]
         assert missing.returncode == 1 and f"pip install 'aftersales[{extra}]'" in last, last
-    command = _run(fresh / "aftersales", "--version", ok=False)
-    assert command.returncode == 2
+    command = _run(fresh / "aftersales", "--help", ok=False)
+    assert command.returncode == 3  # an extra not installed, as the docs have it
     assert command.stderr.strip() == command.stderr.strip().splitlines()[0]  # one line
     assert "pip install 'aftersales[cli]'" in command.stderr and "Traceback" not in command.stderr
 
@@ -97,6 +97,10 @@ def test_the_wheel_ships_the_library_not_the_tools(dist):
 
     names = zipfile.ZipFile(_wheel(dist)).namelist()
     assert "aftersales/cli/command.py" in names and "aftersales/testing/plugin.py" in names
+    docs = f"aftersales-{aftersales.__version__}.data/data/share/doc/aftersales/"
+    for page in ("README.md", "CHANGELOG.md", "concepts/wechat.md", "reference/cli.md"):
+        assert docs + page in names, page  # the docs travel with the wheel
+    assert docs + "schemas/wechat-backfill.schema.json" in names
     assert not [n for n in names if n.startswith("tools/") or n.endswith("reference.py")]
 
 
@@ -104,9 +108,18 @@ def test_with_all_the_demo_runs_from_the_wheel(dist, fresh, tmp_path):
     _run(fresh / "pip", "install", "-q", f"{_wheel(dist)}[all]")
     assert _run(fresh / "aftersales", "--version").stdout.strip().endswith(aftersales.__version__)
     demo = _run(fresh / "aftersales", "demo", "--diagrams", "out", cwd=tmp_path)
-    assert "0 divergences" in demo.stdout
+    assert "0 log mismatches" in demo.stdout
     assert (tmp_path / "aftersales-demo.db").exists()
     assert (tmp_path / "out" / "index.html").exists()
+    shown = _run(fresh / "aftersales", "docs").stdout.splitlines()
+    found = dict(line.split(": ", 1) for line in shown if not line.startswith(" "))
+    readme = Path(found["docs"])
+    assert readme.is_file() and readme.is_relative_to(fresh.parent.resolve()), found
+    assert (readme.parent / "reference" / "cli.md").is_file()
+    assert Path(found["changelog"]).is_file()
+    histories = Path(found["histories"].split("/*.jsonl")[0])
+    replayed = _run(fresh / "aftersales", "replay", *map(str, histories.glob("*.jsonl")))
+    assert "passed, 0 failed" in replayed.stdout
 
 
 def test_the_sdist_tests_collect(dist, tmp_path):

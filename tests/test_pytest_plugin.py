@@ -4,6 +4,7 @@ with the plugin loaded from its ``pytest11`` entry point, as an installed packag
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -119,10 +120,30 @@ def test_a_database_holding_cases_is_refused(pytester, tmp_path):
     result = pytester.runpytest("--aftersales-histories", "--aftersales-db", url)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["ERROR: --aftersales-db *already holds 1 cases*empty test database*"]
+        ["ERROR: --aftersales-db *already holds * rows of the package*empty test database*"]
     )
     assert "Traceback" not in result.stderr.str()
     assert CaseStore(url).count_cases() == 1  # nothing of the user's was deleted
+
+
+def test_a_database_holding_only_divergences_is_refused_and_they_are_kept(pytester, tmp_path):
+    """No case, one divergence (an order synced before its case existed): the user's all
+    the same, so the plugin refuses the database rather than empty it."""
+    from aftersales.storage import CaseStore
+    from aftersales.wechat import sync
+
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    store = CaseStore(url)
+    store.schema.upgrade()
+    fixture = Path(__file__).parent / "wechat" / "fixtures" / "order_merchant_processing.json"
+    assert sync(store, fixture.read_text(encoding="utf-8")).action == "divergence"
+    assert store.count_cases() == 0 and len(store.divergences()) == 1
+    store.dispose()
+    pytester.path.joinpath("agreed.history.jsonl").write_text(_history())
+    result = pytester.runpytest("--aftersales-histories", "--aftersales-db", url)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --aftersales-db *already holds 1 rows of the package*"])
+    assert len(CaseStore(url).divergences()) == 1
 
 
 def test_the_fixtures(pytester):

@@ -1,5 +1,6 @@
 """The README tells the truth: the two commands come first, every Python example runs as printed
-(in order, as a reader follows them), and every `aftersales` command it prints runs and exits 0.
+(in order, as a reader follows them), and every `aftersales` command it prints runs and exits 0
+with nothing but the installed package (no file of this repository's tests).
 `make demo` and `make test` themselves are run by CI and by the packaging test."""
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ def _aftersales_commands() -> list[list[str]]:
 def test_every_command_printed_runs(tmp_path, monkeypatch):
     commands = _aftersales_commands()
     assert len(commands) >= 5
+    # Only what a pip user has: the files the commands themselves write, never tests/.
+    assert not [args for args in commands if any("tests/" in arg for arg in args)]
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "tests").symlink_to(ROOT / "tests")
     runner = CliRunner()
     demo = runner.invoke(app, ["demo"], env={"AFTERSALES_DB": ""})  # what `make demo` runs
     assert demo.exit_code == 0, demo.output
@@ -61,3 +63,18 @@ def test_every_command_printed_runs(tmp_path, monkeypatch):
         expanded = [match for arg in args for match in (sorted(glob.glob(arg)) or [arg])]
         result = runner.invoke(app, expanded, env={"AFTERSALES_DB": ""})
         assert result.exit_code == 0, f"aftersales {' '.join(args)}: {result.output}"
+
+
+def test_aftersales_docs_names_pages_and_histories_that_exist(tmp_path, monkeypatch):
+    """In this checkout the docs are its own docs/; the wheel's are tested in test_packaging."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["docs"], env={"AFTERSALES_DB": ""})
+    assert result.exit_code == 0, result.output
+    found = dict(line.split(": ", 1) for line in result.stdout.splitlines() if line[0] != " ")
+    assert Path(found["docs"]) == ROOT / "docs" / "README.md"
+    assert Path(found["changelog"]) == ROOT / "CHANGELOG.md"
+    histories = sorted(Path(found["histories"].split("/*.jsonl")[0]).glob("*.jsonl"))
+    assert len(histories) >= 10
+    example = result.stdout.split("replay one: aftersales ", 1)[1].split()
+    replayed = CliRunner().invoke(app, example, env={"AFTERSALES_DB": ""})
+    assert replayed.exit_code == 0, replayed.output

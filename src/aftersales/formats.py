@@ -20,6 +20,8 @@ from .workflow.playbook import Situation
 
 __all__ = [
     "AdviceOutput",
+    "BackfillFailure",
+    "BackfillOutput",
     "DbCurrentOutput",
     "ExportOutput",
     "HistoryLine",
@@ -92,8 +94,8 @@ class ReportOutput(Output):
 
 
 class AdviceOutput(Output):
-    """``aftersales advise CASE --json``: the advice for the case as it stands (spec section
-    13), with the situation it assumed."""
+    """``aftersales advise CASE --json``: the advice for the case as it stands, with the
+    situation it assumed."""
 
     case_id: str
     state: str = Field(description="The state the case is in.")
@@ -108,6 +110,33 @@ class AdviceOutput(Output):
         )
 
 
+class BackfillFailure(Output):
+    """An after-sale order the backfill could not fetch."""
+
+    after_sale_order_id: str
+    code: str = Field(description="Our error code (platform_error, invalid_input...).")
+    message: str
+
+
+class BackfillOutput(Output):
+    """``aftersales wechat backfill --json``: what the run did, and where the next one starts."""
+
+    pages: int = Field(description="getaftersalelist pages read whole (every order synced).")
+    seen: int = Field(description="Orders listed on those pages.")
+    opened: int
+    applied: int
+    in_sync: int
+    stale: int
+    divergences: int = Field(description="Orders whose sync kept a divergence with WeChat.")
+    failed: int = Field(description="Orders that could not be fetched; each is in failures.")
+    failures: list[BackfillFailure]
+    cursor: str | None = Field(
+        description="Where a rerun resumes (kept in --cursor FILE); null once the range is done."
+    )
+    stopped: str | None = Field(description="Why the run stopped before the end; else null.")
+    complete: bool = Field(description="Whether the whole range was walked.")
+
+
 OUTPUTS: dict[str, type[BaseModel]] = {
     "replay": Summary,
     "replay-files": ReplayFileOutput,
@@ -117,6 +146,7 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "db-current": DbCurrentOutput,
     "report": ReportOutput,
     "advise": AdviceOutput,
+    "wechat-backfill": BackfillOutput,
 }
 """Each --json document by the name of its schema file."""
 

@@ -17,24 +17,29 @@ import typer
 
 from .. import __version__
 from .advise import advise
-from .console import EXIT_CODES_HELP, OK, out, settings
+from .console import EXIT_CODES_HELP, OK, OneLineUsageErrors, out, settings
 from .db import db_app
 from .demo import demo
+from .docs import docs
 from .drawing import diagram, diagrams_app
 from .replay import export, replay
 from .report import report_command
 from .timers import timers_app
 from .verify import verify
+from .wechat import wechat_app
 
 app = typer.Typer(
     help=f"WeChat Shop after-sales cases as an explicit, tested state machine. {EXIT_CODES_HELP}",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: a flag is `--json`, not `--json <bool>`
+    cls=OneLineUsageErrors,  # a usage error is one line and a hint, not a box
 )
 app.add_typer(db_app, name="db")
 app.add_typer(timers_app, name="timers")
 app.add_typer(diagrams_app, name="diagrams")
+app.add_typer(wechat_app, name="wechat")
 
 
 def _version(value: bool) -> None:
@@ -61,3 +66,4 @@ app.command()(advise)
 app.command()(demo)
 app.command()(diagram)
 app.command("report")(report_command)
+app.command()(docs)

@@ -15,6 +15,7 @@ Exit codes (every command):
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.text import Text
+from typer.core import TyperGroup
 
 from ..extras import ExtraMissing, SystemWarning, ToolMissing
 from ..histories import HistoryError
@@ -118,6 +120,40 @@ def _one_line(exc: Exception) -> tuple[str, str, int]:
         "this is a bug: run again with --debug for the traceback and report it",
         INTERNAL,
     )
+
+
+USAGE_ERROR: Final[type[Exception]] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
+"""Click's ``UsageError`` (vendored by recent Typer, a package of its own before)."""
+
+
+class OneLineUsageErrors(TyperGroup):
+    """The command group whose usage errors (an unknown option, a missing value) are one line
+    and a hint on stderr, exit 2, instead of the usage, a hint and a framed error."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _one_line_usage():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _one_line_usage():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _one_line_usage() -> Iterator[None]:
+    try:
+        yield
+    except USAGE_ERROR as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments: the help, as asked
+            raise
+        context = getattr(exc, "ctx", None)
+        hint = f"see: {context.command_path} --help" if context is not None else ""
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if re.search(r"unexpected extra argument.*\((true|false|yes|no|1|0)\)", message, re.I):
+            hint = "a flag takes no value: --json, not --json true"
+        fail(message, hint, int(getattr(exc, "exit_code", BAD_INPUT)))
 
 
 def db_option_value(db: str | None) -> str:

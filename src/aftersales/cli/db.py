@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
 from ..formats import DbCurrentOutput
 from ..storage import Schema, database_url
-from .console import EXIT_CODES_HELP, db_option_value, fail, handled, out, print_json
+from .console import (
+    EXIT_CODES_HELP,
+    FAILED,
+    db_option_value,
+    fail,
+    handled,
+    out,
+    print_json,
+)
 from .options import Db, Json, open_store
 
 db_app = typer.Typer(help=f"Database schema (Alembic). {EXIT_CODES_HELP}", no_args_is_help=True)
@@ -45,14 +54,34 @@ def db_downgrade(
         str, typer.Option(help="Target revision (base removes every table).", show_default=False)
     ],
     db: Db = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask before --revision base deletes every case.")
+    ] = False,
 ) -> None:
-    """Take the schema back to REVISION.
+    """Take the schema back to REVISION. Going to base drops every table, cases included: on a
+    terminal it asks first; elsewhere it needs --yes.
 
     Example: aftersales db downgrade --revision as_0003 --db cases.db
     """
     with handled():
-        at = open_store(db).schema.downgrade(revision)
+        store = open_store(db)
+        if revision == "base" and not yes:
+            _confirm_base(store.schema.cases_held(), store.schema.shown_url())
+        at = store.schema.downgrade(revision)
     out.print(f"schema at {at or 'base'}")
+
+
+def interactive() -> bool:
+    """Whether a person can answer a question (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
+def _confirm_base(cases: int, where: str) -> None:
+    what = f"drops every table of the package in {where}, with its {cases} case(s)"
+    if not interactive():
+        fail(f"--revision base {what}", "pass --yes to do it without being asked")
+    if not typer.confirm(f"--revision base {what}. Go on?", default=False, err=True):
+        fail("nothing changed", code=FAILED)
 
 
 @db_app.command("current")

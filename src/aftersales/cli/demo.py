@@ -121,7 +121,7 @@ def run_demo(db: str, console: Console, diagrams: Path | None = None) -> list[Ou
     console.print(_summary(outcomes))
     checked = store.verify()
     console.print(
-        f"\nverified {checked.checked} stored cases: {len(checked.divergences)} divergences"
+        f"\nverified {checked.checked} stored cases: {len(checked.divergences)} log mismatches"
     )
     if diagrams is not None:
         from ..diagrams.training import render_all

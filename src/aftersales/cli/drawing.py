@@ -44,7 +44,7 @@ def diagram(
 ) -> None:
     """Draw one case's actual path over the machine, steps numbered.
 
-    Example: aftersales diagram --history tests/histories/idempotent_retries.jsonl --format png
+    Example: aftersales diagram --case fresh-quality --db aftersales-demo.db --format png
     """
     with handled():
         from ..diagrams.render import FORMATS, case_diagram, write

@@ -41,7 +41,8 @@ def replay(
     Exit 0 when every expectation held, 1 when one failed or a command was refused
     unexpectedly, 2 when a file cannot be read or parsed.
 
-    Example: aftersales replay tests/histories/*.jsonl
+    Example: aftersales replay fresh-quality.jsonl (as aftersales export wrote it; aftersales
+    docs shows where the histories that come with the package are)
     """
     with handled():
         store = _replay_store(db)

@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
 from ..formats import ReportOutput
 from ..metrics import MetricsReport, Period
 from ..storage import PlatformDivergence
-from ..workflow.inputs import MAX_YEAR, MIN_YEAR
 from .console import err, fail, handled, out, print_json, safe
-from .options import Db, Json, open_store
+from .options import Db, Json, Tz, moment_option, open_store, zone_option
 from .report_view import negotiation_table, report_table
-
-
-def _day(value: str | None, name: str, zone: ZoneInfo) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"--{name} must be a date like 2026-03-01")
-    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        fail(f"--{name} must lie in the years {MIN_YEAR} to {MAX_YEAR}")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
 def report_command(
@@ -35,7 +20,7 @@ def report_command(
     shop: Annotated[str | None, typer.Option(help="Only this shop.")] = None,
     since: Annotated[str | None, typer.Option(help="Opened on or after (ISO date).")] = None,
     until: Annotated[str | None, typer.Option(help="Opened before (ISO date).")] = None,
-    tz: Annotated[str, typer.Option(help="Time zone of the day boundaries.")] = "Asia/Shanghai",
+    tz: Tz = "Asia/Shanghai",
     as_json: Json = False,
     chart: Annotated[
         Path | None, typer.Option(help="Draw the weekly rates into this SVG file.")
@@ -50,13 +35,13 @@ def report_command(
 
     Example: aftersales report --db cases.db --shop S1 --since 2026-03-01
     """
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
-        fail(f"unknown time zone {tz!r}", "use an IANA name such as Asia/Shanghai")
+    zone = zone_option(tz)
+    start, end = moment_option(since, "since", zone), moment_option(until, "until", zone)
+    if start is not None and end is not None and start >= end:
+        fail("--since must come before --until")
     with handled():
         store = open_store(db)
-        period = Period(shop, _day(since, "since", zone), _day(until, "until", zone))
+        period = Period(shop, start, end)
         result = store.report(period)
         platform = store.divergences(period=period)  # the chosen cases' disagreements
         _print(result, platform, as_json)

@@ -101,7 +101,10 @@ def _sweep(store: CaseStore, now: str | None, batch: int) -> int:
 
 @timers_app.command("unpark")
 def timers_unpark(case_id: Annotated[str, typer.Argument()], db: Db = None) -> None:
-    """Let the sweeper try a parked case's timer again. Example: aftersales timers unpark C1"""
+    """Let the sweeper try a parked case's timer again.
+
+    Example: aftersales timers unpark C1 --db cases.db
+    """
     with handled():
         released = open_store(db).unpark_timer(case_id)
     if released:

@@ -21,7 +21,9 @@ def verify(
     as_json: Json = False,
 ) -> None:
     """Check every stored case against its log: the digest chain, the replay under the rules,
-    and everything the case row stores. Exit 1 on any divergence, 4 if --case names no case.
+    and everything the case row stores. Exit 1 when a case does not match its log (a
+    mismatch), 4 if --case names no case. Open disagreements with WeChat (divergences) are
+    listed after the count and never fail the check.
 
     Example: aftersales verify --db cases.db --engine psm
     """
@@ -40,12 +42,15 @@ def verify(
     if as_json:
         _print_json(report, platform)
     else:
-        for divergence in report.divergences:
-            err.print(f"[red]{safe(divergence)}[/red]")
-        out.print(f"{report.checked} case(s) checked, {len(report.divergences)} divergence(s)")
-        for d in platform:  # disagreements with WeChat are shown, not failed on
+        for mismatch in report.divergences:
+            err.print(f"[red]log mismatch: {safe(mismatch)}[/red]")
+        mismatches = len(report.divergences)
+        out.print(f"{report.checked} case(s) checked against their logs: {mismatches} mismatch(es)")
+        if platform:  # disagreements with WeChat are shown, not failed on
+            out.print(f"{len(platform)} open disagreement(s) with WeChat (shown, not failed on):")
+        for d in platform:
             out.print(
-                f"[yellow]WeChat: {safe(d.case_id or '-')} is {safe(d.our_state or '-')}, "
+                f"[yellow]  {safe(d.case_id or '-')} is {safe(d.our_state or '-')}, "
                 f"WeChat says {safe(d.platform_status)} ({safe(d.reason)})[/yellow]"
             )
     raise typer.Exit(FAILED if report.divergences else OK)

@@ -169,19 +169,26 @@ def read_history(path: str | Path) -> str:
 
 def export_lines(events: Sequence[EventRecord], case: Case) -> list[dict[str, Any]]:
     """A stored case as history lines: the opening, each command, a tick for each expiry, and an
-    ``expect`` line with the outcome, so replaying the export checks itself."""
+    ``expect`` line with the outcome, so replaying the export checks itself. Every time is
+    written in the UTC offset of the opening (``+08:00`` for a case opened at ``+08:00``)."""
     head, *rest = events
     facts = dict(head.data)
     at = facts.pop("opened_at")
-    lines = [_extras({"op": "open", **facts, "at": at}, head)]
+    opened = datetime.fromisoformat(at) if isinstance(at, str) else head.at
+    zone = opened.tzinfo  # every time in the opening's offset, as the history was written
+
+    def shown(moment: datetime) -> str:
+        return moment.astimezone(zone).isoformat()
+
+    lines = [_extras({"op": "open", **facts, "at": shown(opened)}, head)]
     for record in rest:
         if record.event == "expire" and record.origin == "local":
-            lines.append({"op": "tick", "at": record.at.isoformat()})
+            lines.append({"op": "tick", "at": shown(record.at)})
             continue
         line = {
             "op": record.event,
             "actor": record.actor.to_dict(),
-            "at": record.at.isoformat(),
+            "at": shown(record.at),
             **record.data,
         }
         lines.append(_extras(line, record))

@@ -69,6 +69,20 @@ class Schema:
             table = sa.table(name("case"), schema=SCHEMA)
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
+    def rows_held(self) -> int:
+        """How many rows the package's tables hold (cases, divergences, intents, refusals...),
+        read only and whatever the schema's revision: 0 for a database without them."""
+        with translate(), self._connection(write=False) as conn:
+            present = set(sa.inspect(conn).get_table_names(schema=SCHEMA))
+            total = 0
+            for table in metadata.sorted_tables:
+                if table.name in present:
+                    counted = sa.select(sa.func.count()).select_from(
+                        sa.table(table.name, schema=SCHEMA)
+                    )
+                    total += int(conn.execute(counted).scalar_one())
+            return total
+
     def empty(self) -> None:
         """Delete every row of the package's tables (a throwaway test database)."""
         with self._connection(write=True) as conn:

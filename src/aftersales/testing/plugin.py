@@ -5,10 +5,11 @@ Registered through the ``pytest11`` entry point and off unless asked for. Turn i
 ``["tests/histories/*.jsonl"]``) or with ``--aftersales-histories`` (collects
 ``*.history.jsonl``). Each file is one test; a failure says the line, what was expected, what
 the case did, and the path so far. ``--aftersales-db URL`` replays through a store instead of
-memory and gives the ``aftersales_store`` fixture that database. That database must hold no
-cases when the session starts (a throwaway test database, as for any test run): the plugin
-empties the package's tables before each history and each use of the fixture, so histories that
-reuse a case id do not meet, and leaves them empty at the end.
+memory and gives the ``aftersales_store`` fixture that database. That database must hold none
+of the package's rows (no case, divergence, refusal...) when the session starts (a throwaway
+test database, as for any test run): the plugin empties the package's tables before each
+history and each use of the fixture, so histories that reuse a case id do not meet, and leaves
+them empty at the end.
 
 Fixtures: ``aftersales_store`` (a fresh :class:`CaseStore` on SQLite, or on ``--aftersales-db``)
 and ``wechat_notification`` (builds the JSON WeChat pushes for an after-sale order).
@@ -123,8 +124,8 @@ class HistoryItem(pytest.Item):
 
 
 class TestDatabase:
-    """The database of ``--aftersales-db``: migrated once, refused if it holds cases, and
-    emptied of the package's rows before each use."""
+    """The database of ``--aftersales-db``: migrated once, refused if it holds any of the
+    package's rows, and emptied of them before each use."""
 
     __test__ = False  # not a test class, whatever pytest's naming rules say
 
@@ -133,11 +134,12 @@ class TestDatabase:
 
         self.store = CaseStore(url)
         # Before migrating: a mistyped URL is left as it was.
-        found = self.store.schema.cases_held()
+        found = self.store.schema.rows_held()
         if found:
             raise pytest.UsageError(
-                f"--aftersales-db {self.store.schema.shown_url()} already holds {found} cases; "
-                "give it an empty test database (the plugin deletes its rows between tests)"
+                f"--aftersales-db {self.store.schema.shown_url()} already holds {found} rows of "
+                "the package (cases, divergences, refusals...); give it an empty test database "
+                "(the plugin deletes its rows between tests)"
             )
         self.store.schema.upgrade()
 
