@@ -179,3 +179,47 @@ def test_item_9_an_exchange_records_the_new_sku(store):
     assert sync(store, shipped, shop=SHOP).our_state == "exchange_shipped"
     reship = store.history("C1")[-1]
     assert (reship.event, reship.data) == ("reship", {"tracking": "YD9", "sku_id": "SKU2"})
+
+
+def opened_goods(store: CaseStore, ident: str, **extra: Any) -> tuple[bool, bool]:
+    """Open a case from an order and return its ``shipped`` and ``received`` facts."""
+    sync(store, order("MERCHANT_PROCESSING", 0.5, after_sale_order_id=ident, **extra), shop=SHOP)
+    got = store.get(f"wx-{ident}").record.facts
+    return got.shipped, got.received
+
+
+def test_item_9_shipped_comes_from_the_fetched_order(store):
+    received = {"receive_product": True}
+    assert opened_goods(store, "A", order_id="OA", details=received) == (True, True)
+    assert opened_goods(store, "B", order_id="OB", details={"receive_product": 1}) == (True, True)
+    returned = {"waybill_id": "SF123"}
+    assert opened_goods(store, "C", order_id="OC", type="RETURN", return_info=returned) == (
+        True,
+        True,
+    )
+    assert opened_goods(store, "D", order_id="OD", type="RETURN") == (True, False)
+    # the after-sale order says nothing more: a refund-only request WeChat did not agree at once
+    assert opened_goods(store, "E", order_id="OE") == (True, False)
+
+
+def test_item_9_shipped_is_false_where_the_platform_says_the_goods_never_left(store):
+    for reason in (4, 8):
+        ident = f"N{reason}"
+        refunding = order(
+            "PLATFORM_REFUNDING",
+            0.1,
+            after_sale_order_id=ident,
+            order_id=f"O{ident}",
+            refund_info={"amount": 10000, "refund_reason": reason},
+        )
+        assert sync(store, refunding, shop=SHOP).our_state == "refunding"
+        facts_ = store.get(f"wx-{ident}").record.facts
+        assert (facts_.shipped, facts_.received) == (False, False)
+
+
+def test_item_9_shipped_an_intercepted_parcel_is_shipped_not_received(store):
+    intercepting = order("WAIT_PACKAGE_INTERCEPT", 1, after_sale_order_id="I1", order_id="OI")
+    found = sync(store, intercepting, shop=SHOP)
+    assert found.our_state == "intercepting"  # which a case with shipped false could not reach
+    facts_ = store.get("wx-I1").record.facts
+    assert (facts_.shipped, facts_.received) == (True, False)

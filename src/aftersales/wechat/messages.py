@@ -105,7 +105,8 @@ class AfterSaleOrder:
     """``refund_info.amount``, fen."""
     refund_reason: int | None = None
     received: bool = False
-    """``details.receive_product``: the buyer says the goods arrived."""
+    """``details.receive_product`` (``true``, or ``1`` as the official example writes it): the
+    buyer says the goods arrived."""
     buyer_media: tuple[str, ...] = ()
     """The buyer's evidence media ids (``details.media_id_list`` and ``media_infos``)."""
     return_waybill: str = ""
@@ -156,7 +157,8 @@ class AfterSaleOrder:
             count=max(1, read_int(product.get("count")) or 1),
             amount=read_int(refund.get("amount")),
             refund_reason=read_int(refund.get("refund_reason")),
-            received=details.get("receive_product") is True,
+            received=details.get("receive_product") is True
+            or read_int(details.get("receive_product")) == 1,
             buyer_media=tuple(dict.fromkeys(_strings(details.get("media_id_list")) + infos)),
             return_waybill=_text(_object(order.get("return_info")).get("waybill_id")),
             exchange_waybill=_text(_object(order.get("exchange_delivery_info")).get("waybill_id")),

@@ -32,6 +32,7 @@ from .codes import (
     CASE_TYPES,
     COMPLAINT_STATUSES,
     CONCLUDED,
+    INTERCEPTION_REASONS,
     INTERVENTION_CANCELLED,
     MERCHANT_EVIDENCE_DEMANDED,
     MERCHANT_EVIDENCE_LAPSED,
@@ -296,6 +297,7 @@ class _Context:
                 f"cannot open a case from this order (type {order.type!r}, no amount or time)"
             )
             return None
+        shipped, received = goods_state(order, case_type)
         facts = {
             "case_id": f"wx-{order.after_sale_order_id}",
             "order_id": order_id,
@@ -307,8 +309,8 @@ class _Context:
             "requested_amount": order.amount,
             "buyer_reason": shop.buyer_reasons.get(order.reason)
             or buyer_reason(order.reason, order.reason_text),
-            "shipped": order.refund_reason != 4 or case_type != "refund",
-            "received": order.received,
+            "shipped": shipped,
+            "received": received,
             "sku_id": order.sku_id,
             "count": order.count,
             "platform_id": order.after_sale_order_id,
@@ -515,6 +517,41 @@ def _retrying(session: Session | None, follow: Callable[[], SyncResult]) -> Sync
             if session is not None or left == 0:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+NOT_SHIPPED_REASONS: Final = frozenset({4, 8})
+"""``refund_reason`` 4 (not shipped: the platform agreed at once) and 8 (the merchant shipped too
+late: the platform refunded): the goods never left."""
+
+
+def goods_state(order: AfterSaleOrder, case_type: str) -> tuple[bool, bool]:
+    """Whether the goods were shipped and received, as the after-sale order itself says it
+    (the first rule that applies decides; see docs/concepts/wechat.md):
+
+    1. a return or an exchange: shipped (WeChat takes them only for shipped goods); received
+       when ``details.receive_product`` says so or the buyer sent the goods back
+       (``return_info.waybill_id``);
+    2. ``details.receive_product`` true: shipped and received;
+    3. a parcel being intercepted (``WAIT_PACKAGE_INTERCEPT``, ``refund_reason`` 22): shipped,
+       not received;
+    4. a waybill for goods sent back: shipped and received;
+    5. ``refund_reason`` 4 or 8: neither;
+    6. otherwise (a refund-only request the order says nothing more about): shipped, not
+       received, since WeChat agrees at once to refund goods not shipped (``refund_reason`` 4),
+       and an open request is on goods that left (the merchant may still intercept them).
+    """
+    returned = bool(order.return_waybill)
+    if case_type != "refund":
+        return True, order.received or returned
+    if order.received:
+        return True, True
+    if order.status == "WAIT_PACKAGE_INTERCEPT" or order.refund_reason in INTERCEPTION_REASONS:
+        return True, False
+    if returned:
+        return True, True
+    if order.refund_reason in NOT_SHIPPED_REASONS:
+        return False, False
+    return True, False
 
 
 def _unreadable(store: CaseStore, problem: str, key: str, session: Session | None) -> SyncResult:
