@@ -180,6 +180,8 @@ def sync_complaint(
 def _sync_complaint(store: CaseStore, read: ComplaintOrder, session: Session | None) -> SyncResult:
     status = str(read.status)
     key = f"wechat:complaint:{read.complaint_id}:{status}:{len(read.rulings)}"
+    if read.appeals:
+        key += f":{len(read.appeals)}"
     with _following(store, session) as ctx:
         case = ctx.case_for(read.after_sale_order_id)
         if case is None:
@@ -188,12 +190,31 @@ def _sync_complaint(store: CaseStore, read: ComplaintOrder, session: Session | N
         if read.complaint_id:
             ctx.store.link_complaint(case.case_id, read.complaint_id, session=ctx.session)
         if case.liability is not None or case.final:
+            if read.reversed and case.liability == read.rulings[-1][0]:
+                why = (
+                    f"WeChat judged the merchant's appeal effective (history item 35) after the "
+                    f"ruling this case recorded (liability {case.liability}); no event reverses "
+                    "a ruling the case already took: settle it by hand"
+                )
+                return ctx.diverge(key, read.after_sale_order_id, status, case, why)
             return SyncResult("in_sync", case.case_id, status, case.state)
         steps = _intervention_steps(case)
         at = case.last_at
         if read.rulings:
             liable, when = read.rulings[-1]
-            steps.append(("rule", PLATFORM, {"liability": liable}, False))
+            data: dict[str, Any] = {"liability": liable}
+            if read.reversed:
+                if liable == "both":
+                    why = (
+                        "WeChat judged the merchant's appeal of a ruling on both parties effective "
+                        "(history item 35); the dispute does not say the partial refund's amount"
+                    )
+                    return ctx.diverge(key, read.after_sale_order_id, status, case, why)
+                # The platform refunded on its ruling; the effective appeal lifts the
+                # merchant's liability, and the refund stands.
+                data = {"liability": "none", "amount": case.record.requested_amount}
+                when = max((a for _, a, _ in read.appeals if a is not None), default=when)
+            steps.append(("rule", PLATFORM, data, False))
             at = max(when or at, at)
         return ctx.checked(case, steps, at, key, status)
 
