@@ -223,3 +223,68 @@ def test_item_9_shipped_an_intercepted_parcel_is_shipped_not_received(store):
     assert found.our_state == "intercepting"  # which a case with shipped false could not reach
     facts_ = store.get("wx-I1").record.facts
     assert (facts_.shipped, facts_.received) == (True, False)
+
+
+def waiting_receipt(status: str = "MERCHANT_WAIT_RECEIPT") -> Any:
+    return parse_notification(
+        {
+            "CreateTime": int(at(3).timestamp()),
+            "Event": "channels_ec_aftersale_update",
+            "finder_shop_aftersale_status_update": {
+                "status": status,
+                "after_sale_order_id": "WX-1",
+                "order_id": "O1",
+            },
+        }
+    )
+
+
+def test_item_9_waybill_a_notification_records_the_real_waybill_from_the_order(store):
+    store.open_case(facts(platform_id="WX-1", type="return_refund"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    fetched: list[str] = []
+
+    def fetch(ident: str) -> dict[str, Any]:
+        fetched.append(ident)
+        return order("MERCHANT_WAIT_RECEIPT", 3, type="RETURN", return_info={"waybill_id": "SF9"})
+
+    found = reconcile(store, waiting_receipt(), shop=SHOP, fetch=fetch)
+    assert (found.action, found.our_state) == ("applied", "awaiting_receipt")
+    shipped = store.history("C1")[-1]
+    assert (shipped.event, shipped.data) == ("ship_return", {"tracking": "SF9"})
+    assert fetched == ["WX-1"]
+    assert reconcile(store, waiting_receipt(), shop=SHOP, fetch=fetch).action == "in_sync"
+    assert fetched == ["WX-1"]  # in sync: nothing to fetch
+
+
+def test_item_9_waybill_the_replacements_waybill_comes_from_the_order(store):
+    store.open_case(facts(platform_id="WX-1", type="exchange"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    store.send("C1", "ship_return", actor=Actor.buyer("B1"), at=at(2), data={"tracking": "SF1"})
+
+    def fetch(ident: str) -> dict[str, Any]:
+        return order(
+            "USER_WAIT_RECEIPT",
+            3,
+            type="EXCHANGE",
+            exchange_delivery_info={"waybill_id": "YD7"},
+            exchange_product_info={"sku_id": "SKU2"},
+        )
+
+    found = reconcile(store, waiting_receipt("USER_WAIT_RECEIPT"), shop=SHOP, fetch=fetch)
+    assert found.our_state == "exchange_shipped"
+    assert store.history("C1")[-1].data == {"tracking": "YD7", "sku_id": "SKU2"}
+
+
+def test_item_9_waybill_placeholder_only_where_wechat_shows_none(store):
+    store.open_case(facts(platform_id="WX-1", type="return_refund"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    fetched: list[str] = []
+
+    def fetch(ident: str) -> dict[str, Any]:  # WeChat's order does not show it yet
+        fetched.append(ident)
+        return order("MERCHANT_WAIT_RECEIPT", 3, type="RETURN")
+
+    assert reconcile(store, waiting_receipt(), shop=SHOP, fetch=fetch).action == "applied"
+    assert store.history("C1")[-1].data == {"tracking": "wechat:WX-1"}
+    assert fetched == ["WX-1"]  # fetched once, then followed with the placeholder

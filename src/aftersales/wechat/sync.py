@@ -118,8 +118,14 @@ def reconcile(
     """Follow one notification: an after-sale status change, or a dispute's. An after-sale
     order no case is linked to comes back ``unknown`` and nothing is recorded: fetch the order
     and :func:`sync` it, or pass ``fetch`` and this does it (then follows a dispute's
-    notification); a ``fetch`` that fails raises, so WeChat pushes again."""
-    found = _reconcile(store, notification, shop, session)
+    notification); a ``fetch`` that fails raises, so WeChat pushes again. With ``fetch``, a
+    notification whose step needs a waybill only the order shows (the buyer's return, the
+    replacement's shipment) is followed from the fetched order too, so the real waybill is
+    recorded rather than the placeholder ``wechat:<after_sale_order_id>``."""
+    try:
+        found = _reconcile(store, notification, shop, session, wants_order=fetch is not None)
+    except _NeedsOrder:  # a waybill only the order carries: follow the order instead
+        found = SyncResult("unknown", None, notification.status, None)
     if found.action != "unknown" or fetch is None:
         return found
     order = fetch(notification.after_sale_order_id)
@@ -133,8 +139,17 @@ def reconcile(
     return synced
 
 
+class _NeedsOrder(Exception):
+    """A notification's step would carry a placeholder for a waybill the fetched order has."""
+
+
 def _reconcile(
-    store: CaseStore, notification: Notification, shop: ShopConfig | None, session: Session | None
+    store: CaseStore,
+    notification: Notification,
+    shop: ShopConfig | None,
+    session: Session | None,
+    *,
+    wants_order: bool = False,
 ) -> SyncResult:
     if notification.kind == "ignored":
         return SyncResult("ignored", None, notification.status, None, reason=IGNORED)
@@ -142,11 +157,17 @@ def _reconcile(
         return _unreadable(store, notification.problem or "unreadable", notification.key, session)
     if notification.kind == "complaint":
         return _retrying(session, lambda: _complaint(store, notification, session))
-    return _retrying(session, lambda: _reconcile_once(store, notification, shop, session))
+    return _retrying(
+        session, lambda: _reconcile_once(store, notification, shop, session, wants_order)
+    )
 
 
 def _reconcile_once(
-    store: CaseStore, notification: Notification, shop: ShopConfig | None, session: Session | None
+    store: CaseStore,
+    notification: Notification,
+    shop: ShopConfig | None,
+    session: Session | None,
+    wants_order: bool,
 ) -> SyncResult:
     with _following(store, session) as ctx:
         case = ctx.case_for(notification.after_sale_order_id)
@@ -157,7 +178,9 @@ def _reconcile_once(
         if at is not None and at < case.last_at:
             return SyncResult("stale", case.case_id, notification.status, case.state)
         known = AfterSaleOrder(notification.after_sale_order_id, notification.status)
-        return ctx.follow(case, notification.status, at, notification.key, OrderView(known, shop))
+        view = OrderView(known, shop)
+        view.wants_order = wants_order
+        return ctx.follow(case, notification.status, at, notification.key, view)
 
 
 def sync_complaint(
@@ -391,6 +414,8 @@ class _Context:
             why = platform.missing or f"no sequence of events takes {case.state} to {status}"
             return self.diverge(key, platform_id, status, case, why)
         steps, reached = found
+        if platform.wants_order and platform.lacks_waybill(steps):
+            raise _NeedsOrder
         steps = steps + platform.deadline_step(reached, when)
         return self.apply(case, steps, when, key, status, platform, stamp)
 
