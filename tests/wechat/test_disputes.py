@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aftersales.wechat import ShopConfig, act, parse_notification, reconcile, sync
+from aftersales.wechat import ShopConfig, act, parse_notification, reconcile, sync, sync_complaint
 from tests.support import BUYER, MERCHANT, at, facts
 
 SHOP = ShopConfig(shop_id="S1")
@@ -90,3 +90,63 @@ def test_item_10_the_status_wechat_keeps_showing_during_a_dispute_is_in_sync(sto
         }
         assert sync(store, order, shop=SHOP).action == "in_sync"
     assert store.divergences() == [] and store.get("C1").state == "platform_intervention"
+
+
+# -- appeals: complaint history items 34-37 --------------------------------------------------
+def dispute_history(*items: tuple[int, float]) -> dict[str, Any]:
+    """A getcomplaintorder reply whose history holds ``(item_type, hours)``, newest first as
+    the official example lists it."""
+    history = [
+        {"item_type": kind, "time": int(at(hours).timestamp()), "media_id_list": []}
+        for kind, hours in sorted(items, key=lambda item: -item[1])
+    ]
+    return {
+        "errcode": 0,
+        "complaint_id": "CP-1",
+        "after_sale_order_id": "WX-1",
+        "order_id": "O1",
+        "status": 112,
+        "history": [{"item_type": 1, "time": int(at(2).timestamp())}, *history],
+    }
+
+
+def test_item_10_appeal_effective_lifts_the_merchants_liability(store):
+    disputed(store)
+    found = sync_complaint(store, dispute_history((31, 5), (35, 9)))
+    assert (found.action, found.our_state) == ("applied", "refunding")
+    case = store.get("C1")
+    assert case.liability == "none"  # the merchant's appeal held: no party at fault
+    assert case.record.refund_due == 10000  # the platform's refund on its ruling stands
+    ruling = store.history("C1")[-1]
+    assert (ruling.event, ruling.at) == ("rule", at(9))
+    assert sync_complaint(store, dispute_history((31, 5), (35, 9))).action == "in_sync"
+
+
+def test_item_10_appeal_invalid_leaves_the_ruling(store):
+    disputed(store)
+    found = sync_complaint(store, dispute_history((31, 5), (34, 9)))
+    assert found.our_state == "refunding" and store.get("C1").liability == "merchant"
+
+
+def test_item_10_appeal_history_is_read_in_time_order(store):
+    disputed(store)
+    # listed newest first: the ruling that stands is the latest, and an appeal judged before
+    # it does not reverse it
+    sync_complaint(store, dispute_history((30, 4), (35, 5), (31, 8)))
+    assert store.get("C1").liability == "merchant"
+
+
+def test_item_10_appeal_effective_after_the_case_took_the_ruling_is_a_divergence(store):
+    disputed(store)
+    assert sync_complaint(store, dispute_history((31, 5))).our_state == "refunding"
+    found = sync_complaint(store, dispute_history((31, 5), (35, 9)))
+    assert found.action == "divergence" and "appeal effective" in found.reason
+    assert store.get("C1").liability == "merchant"  # nothing changed, said once
+    assert sync_complaint(store, dispute_history((31, 5), (35, 9))).action == "divergence"
+    assert len(store.divergences()) == 1
+
+
+def test_item_10_appeal_refund_checks_change_no_ruling(store):
+    disputed(store)
+    found = sync_complaint(store, dispute_history((30, 5), (36, 6), (37, 7)))
+    assert found.our_state == "closed" and store.get("C1").liability == "buyer"

@@ -179,3 +179,112 @@ def test_item_9_an_exchange_records_the_new_sku(store):
     assert sync(store, shipped, shop=SHOP).our_state == "exchange_shipped"
     reship = store.history("C1")[-1]
     assert (reship.event, reship.data) == ("reship", {"tracking": "YD9", "sku_id": "SKU2"})
+
+
+def opened_goods(store: CaseStore, ident: str, **extra: Any) -> tuple[bool, bool]:
+    """Open a case from an order and return its ``shipped`` and ``received`` facts."""
+    sync(store, order("MERCHANT_PROCESSING", 0.5, after_sale_order_id=ident, **extra), shop=SHOP)
+    got = store.get(f"wx-{ident}").record.facts
+    return got.shipped, got.received
+
+
+def test_item_9_shipped_comes_from_the_fetched_order(store):
+    received = {"receive_product": True}
+    assert opened_goods(store, "A", order_id="OA", details=received) == (True, True)
+    assert opened_goods(store, "B", order_id="OB", details={"receive_product": 1}) == (True, True)
+    returned = {"waybill_id": "SF123"}
+    assert opened_goods(store, "C", order_id="OC", type="RETURN", return_info=returned) == (
+        True,
+        True,
+    )
+    assert opened_goods(store, "D", order_id="OD", type="RETURN") == (True, False)
+    # the after-sale order says nothing more: a refund-only request WeChat did not agree at once
+    assert opened_goods(store, "E", order_id="OE") == (True, False)
+
+
+def test_item_9_shipped_is_false_where_the_platform_says_the_goods_never_left(store):
+    for reason in (4, 8):
+        ident = f"N{reason}"
+        refunding = order(
+            "PLATFORM_REFUNDING",
+            0.1,
+            after_sale_order_id=ident,
+            order_id=f"O{ident}",
+            refund_info={"amount": 10000, "refund_reason": reason},
+        )
+        assert sync(store, refunding, shop=SHOP).our_state == "refunding"
+        facts_ = store.get(f"wx-{ident}").record.facts
+        assert (facts_.shipped, facts_.received) == (False, False)
+
+
+def test_item_9_shipped_an_intercepted_parcel_is_shipped_not_received(store):
+    intercepting = order("WAIT_PACKAGE_INTERCEPT", 1, after_sale_order_id="I1", order_id="OI")
+    found = sync(store, intercepting, shop=SHOP)
+    assert found.our_state == "intercepting"  # which a case with shipped false could not reach
+    facts_ = store.get("wx-I1").record.facts
+    assert (facts_.shipped, facts_.received) == (True, False)
+
+
+def waiting_receipt(status: str = "MERCHANT_WAIT_RECEIPT") -> Any:
+    return parse_notification(
+        {
+            "CreateTime": int(at(3).timestamp()),
+            "Event": "channels_ec_aftersale_update",
+            "finder_shop_aftersale_status_update": {
+                "status": status,
+                "after_sale_order_id": "WX-1",
+                "order_id": "O1",
+            },
+        }
+    )
+
+
+def test_item_9_waybill_a_notification_records_the_real_waybill_from_the_order(store):
+    store.open_case(facts(platform_id="WX-1", type="return_refund"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    fetched: list[str] = []
+
+    def fetch(ident: str) -> dict[str, Any]:
+        fetched.append(ident)
+        return order("MERCHANT_WAIT_RECEIPT", 3, type="RETURN", return_info={"waybill_id": "SF9"})
+
+    found = reconcile(store, waiting_receipt(), shop=SHOP, fetch=fetch)
+    assert (found.action, found.our_state) == ("applied", "awaiting_receipt")
+    shipped = store.history("C1")[-1]
+    assert (shipped.event, shipped.data) == ("ship_return", {"tracking": "SF9"})
+    assert fetched == ["WX-1"]
+    assert reconcile(store, waiting_receipt(), shop=SHOP, fetch=fetch).action == "in_sync"
+    assert fetched == ["WX-1"]  # in sync: nothing to fetch
+
+
+def test_item_9_waybill_the_replacements_waybill_comes_from_the_order(store):
+    store.open_case(facts(platform_id="WX-1", type="exchange"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    store.send("C1", "ship_return", actor=Actor.buyer("B1"), at=at(2), data={"tracking": "SF1"})
+
+    def fetch(ident: str) -> dict[str, Any]:
+        return order(
+            "USER_WAIT_RECEIPT",
+            3,
+            type="EXCHANGE",
+            exchange_delivery_info={"waybill_id": "YD7"},
+            exchange_product_info={"sku_id": "SKU2"},
+        )
+
+    found = reconcile(store, waiting_receipt("USER_WAIT_RECEIPT"), shop=SHOP, fetch=fetch)
+    assert found.our_state == "exchange_shipped"
+    assert store.history("C1")[-1].data == {"tracking": "YD7", "sku_id": "SKU2"}
+
+
+def test_item_9_waybill_placeholder_only_where_wechat_shows_none(store):
+    store.open_case(facts(platform_id="WX-1", type="return_refund"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    fetched: list[str] = []
+
+    def fetch(ident: str) -> dict[str, Any]:  # WeChat's order does not show it yet
+        fetched.append(ident)
+        return order("MERCHANT_WAIT_RECEIPT", 3, type="RETURN")
+
+    assert reconcile(store, waiting_receipt(), shop=SHOP, fetch=fetch).action == "applied"
+    assert store.history("C1")[-1].data == {"tracking": "wechat:WX-1"}
+    assert fetched == ["WX-1"]  # fetched once, then followed with the placeholder

@@ -178,7 +178,19 @@ CONCLUDED: Final = frozenset({112, 116})
 """Mediation done or closed: the ruling is in the dispute's history (see RULINGS)."""
 
 RULINGS: Final[dict[int, str]] = {30: "buyer", 31: "merchant", 32: "both", 33: "none"}
-"""Complaint history ``item_type`` of the platform's judgement and the party held liable."""
+"""Complaint history ``item_type`` of the platform's judgement and the party held liable
+(30 平台判定用户责任, 31 平台判定商家责任, 32 平台判定双方责任, 33 平台判定无责任: WxJava's
+``ComplaintItemType``, see docs/concepts/wechat.md)."""
+
+APPEALS: Final[dict[int, bool]] = {34: False, 35: True}
+"""Complaint history ``item_type`` of the platform's judgement of the merchant's appeal (商家申诉,
+dispute status 111), and whether it took effect: 34 平台判定申诉无效, 35 平台判定申诉生效."""
+REFUND_VERIFICATIONS: Final[dict[int, bool]] = {36: True, 37: False}
+"""Complaint history ``item_type`` 36 平台判定退款有效 and 37 平台判定退款无效: the platform
+checking a refund (dispute statuses 113-115), not a judgement of liability; they change no
+case."""
+APPEALABLE: Final = frozenset({"merchant", "both"})
+"""The rulings a merchant's appeal can reverse: only the merchant appeals (status 111)."""
 
 RETRYABLE: Final = frozenset({-1, 45009, 45011, 10021044, 10021059, 9700223, 100004})
 """Errors that say "busy" or "too fast": the same call may succeed later."""

@@ -36,6 +36,9 @@ SYSTEM, PLATFORM = Actor.system(), Actor.platform()
 AUTO_AGREED: Final = Actor("system", "platform_auto_agree")
 """The expiry WeChat's ``refund_reason`` 4 reports: the platform agreed at once to refund goods
 not yet shipped, not a merchant who let the response window lapse (issue #21 item 9)."""
+WAYBILL_EVENTS: Final = frozenset({"ship_return", "reship"})
+"""Events whose ``tracking`` a fetched after-sale order shows (an interception's parcel is the
+order's own shipment, which the after-sale order does not carry)."""
 PlatformStep = tuple[str, Actor, dict[str, Any], bool]
 """One event to apply: its name, actor, data and whether it was inferred."""
 
@@ -92,6 +95,23 @@ class OrderView:
         """Our clock when the order was followed: a remaining-seconds deadline counts from it."""
         self.intents: list[Intent] = []
         """The case's open outbound intents: WeChat's step may be one of ours (the echo)."""
+        self.wants_order = False
+        """Whether the caller can fetch the order: a notification's step that would carry a
+        waybill placeholder is then followed from the fetched order instead."""
+
+    @property
+    def placeholder(self) -> str:
+        """The tracking recorded for a waybill WeChat's message does not show."""
+        return f"wechat:{self.order.after_sale_order_id}"
+
+    def lacks_waybill(self, steps: list[PlatformStep]) -> bool:
+        """Whether a step records the buyer's return or the merchant's reshipment with the
+        placeholder (the fetched order carries their waybills: ``return_info``,
+        ``exchange_delivery_info``)."""
+        return any(
+            event in WAYBILL_EVENTS and data.get("tracking") == self.placeholder
+            for event, _, data, _ in steps
+        )
 
     def matches(self, case: Case, status: str) -> bool:
         record = case.record
@@ -110,7 +130,7 @@ class OrderView:
         """Events that may explain the move, the ones ``refund_reason`` points to first."""
         order, facts = self.order, case.record.facts
         merchant, buyer = Actor.merchant(facts.shop_id), Actor.buyer(facts.buyer_id)
-        placeholder = f"wechat:{order.after_sale_order_id}"
+        placeholder = self.placeholder
         hinted: list[PlatformStep] = [(i.event, i.actor, i.data, False) for i in self.intents]
         reason = order.refund_reason
         if reason in EXPIRY_REASONS:

@@ -105,7 +105,8 @@ class AfterSaleOrder:
     """``refund_info.amount``, fen."""
     refund_reason: int | None = None
     received: bool = False
-    """``details.receive_product``: the buyer says the goods arrived."""
+    """``details.receive_product`` (``true``, or ``1`` as the official example writes it): the
+    buyer says the goods arrived."""
     buyer_media: tuple[str, ...] = ()
     """The buyer's evidence media ids (``details.media_id_list`` and ``media_infos``)."""
     return_waybill: str = ""
@@ -156,7 +157,8 @@ class AfterSaleOrder:
             count=max(1, read_int(product.get("count")) or 1),
             amount=read_int(refund.get("amount")),
             refund_reason=read_int(refund.get("refund_reason")),
-            received=details.get("receive_product") is True,
+            received=details.get("receive_product") is True
+            or read_int(details.get("receive_product")) == 1,
             buyer_media=tuple(dict.fromkeys(_strings(details.get("media_id_list")) + infos)),
             return_waybill=_text(_object(order.get("return_info")).get("waybill_id")),
             exchange_waybill=_text(_object(order.get("exchange_delivery_info")).get("waybill_id")),
@@ -279,14 +281,17 @@ class ComplaintOrder:
     after_sale_order_id: str
     status: int | None
     rulings: tuple[tuple[str, datetime | None], ...]
-    """Each judgement of the history, in order: the party held liable and when."""
+    """Each judgement of the history, oldest first: the party held liable and when."""
+    appeals: tuple[tuple[bool, datetime | None, int], ...] = ()
+    """Each judgement of the merchant's appeal, oldest first: whether it took effect, when, and
+    how many rulings came before it in the history (so it is known which ruling it judged)."""
 
     @classmethod
     def read(
         cls, payload: Mapping[str, Any] | str | bytes, complaint_id: str = ""
     ) -> ComplaintOrder:
         """Read a getcomplaintorder reply; ``ValueError`` if it names no after-sale order."""
-        from .codes import RULINGS
+        from .codes import APPEALS, RULINGS
 
         raw = _object(json.loads(payload) if isinstance(payload, str | bytes) else payload)
         ident = _text(raw.get("after_sale_order_id"))
@@ -294,11 +299,32 @@ class ComplaintOrder:
             raise ValueError("not a complaint order: no after_sale_order_id")
         found = raw.get("history")
         history: list[Any] = found if isinstance(found, list) else []
-        rulings = []
+        items = []
         for item in history[:200]:
             entry = _object(item)
-            liable = RULINGS.get(read_int(entry.get("item_type")) or 0)
-            if liable is not None:
-                rulings.append((liable, when(read_int(entry.get("time")))))
+            kind = read_int(entry.get("item_type")) or 0
+            if kind in RULINGS or kind in APPEALS:
+                items.append((kind, when(read_int(entry.get("time")))))
+        # The official example lists the newest item first: order by time (untimed ones keep
+        # their place among themselves, before the timed ones).
+        items.sort(key=lambda item: item[1].timestamp() if item[1] is not None else 0.0)
+        rulings: list[tuple[str, datetime | None]] = []
+        appeals: list[tuple[bool, datetime | None, int]] = []
+        for kind, stamp in items:
+            if kind in RULINGS:
+                rulings.append((RULINGS[kind], stamp))
+            else:
+                appeals.append((APPEALS[kind], stamp, len(rulings)))
         complaint = _text(raw.get("complaint_id")) or complaint_id
-        return cls(complaint, ident, read_int(raw.get("status")), tuple(rulings))
+        return cls(complaint, ident, read_int(raw.get("status")), tuple(rulings), tuple(appeals))
+
+    @property
+    def reversed(self) -> bool:
+        """Whether the platform judged the merchant's appeal of the last ruling effective
+        (history item 35 after it), which lifts that ruling's liability."""
+        from .codes import APPEALABLE
+
+        if not self.rulings or self.rulings[-1][0] not in APPEALABLE:
+            return False
+        judged = [effective for effective, _, before in self.appeals if before == len(self.rulings)]
+        return bool(judged) and judged[-1]

@@ -32,6 +32,7 @@ from .codes import (
     CASE_TYPES,
     COMPLAINT_STATUSES,
     CONCLUDED,
+    INTERCEPTION_REASONS,
     INTERVENTION_CANCELLED,
     MERCHANT_EVIDENCE_DEMANDED,
     MERCHANT_EVIDENCE_LAPSED,
@@ -117,8 +118,14 @@ def reconcile(
     """Follow one notification: an after-sale status change, or a dispute's. An after-sale
     order no case is linked to comes back ``unknown`` and nothing is recorded: fetch the order
     and :func:`sync` it, or pass ``fetch`` and this does it (then follows a dispute's
-    notification); a ``fetch`` that fails raises, so WeChat pushes again."""
-    found = _reconcile(store, notification, shop, session)
+    notification); a ``fetch`` that fails raises, so WeChat pushes again. With ``fetch``, a
+    notification whose step needs a waybill only the order shows (the buyer's return, the
+    replacement's shipment) is followed from the fetched order too, so the real waybill is
+    recorded rather than the placeholder ``wechat:<after_sale_order_id>``."""
+    try:
+        found = _reconcile(store, notification, shop, session, wants_order=fetch is not None)
+    except _NeedsOrder:  # a waybill only the order carries: follow the order instead
+        found = SyncResult("unknown", None, notification.status, None)
     if found.action != "unknown" or fetch is None:
         return found
     order = fetch(notification.after_sale_order_id)
@@ -132,8 +139,17 @@ def reconcile(
     return synced
 
 
+class _NeedsOrder(Exception):
+    """A notification's step would carry a placeholder for a waybill the fetched order has."""
+
+
 def _reconcile(
-    store: CaseStore, notification: Notification, shop: ShopConfig | None, session: Session | None
+    store: CaseStore,
+    notification: Notification,
+    shop: ShopConfig | None,
+    session: Session | None,
+    *,
+    wants_order: bool = False,
 ) -> SyncResult:
     if notification.kind == "ignored":
         return SyncResult("ignored", None, notification.status, None, reason=IGNORED)
@@ -141,11 +157,17 @@ def _reconcile(
         return _unreadable(store, notification.problem or "unreadable", notification.key, session)
     if notification.kind == "complaint":
         return _retrying(session, lambda: _complaint(store, notification, session))
-    return _retrying(session, lambda: _reconcile_once(store, notification, shop, session))
+    return _retrying(
+        session, lambda: _reconcile_once(store, notification, shop, session, wants_order)
+    )
 
 
 def _reconcile_once(
-    store: CaseStore, notification: Notification, shop: ShopConfig | None, session: Session | None
+    store: CaseStore,
+    notification: Notification,
+    shop: ShopConfig | None,
+    session: Session | None,
+    wants_order: bool,
 ) -> SyncResult:
     with _following(store, session) as ctx:
         case = ctx.case_for(notification.after_sale_order_id)
@@ -156,7 +178,9 @@ def _reconcile_once(
         if at is not None and at < case.last_at:
             return SyncResult("stale", case.case_id, notification.status, case.state)
         known = AfterSaleOrder(notification.after_sale_order_id, notification.status)
-        return ctx.follow(case, notification.status, at, notification.key, OrderView(known, shop))
+        view = OrderView(known, shop)
+        view.wants_order = wants_order
+        return ctx.follow(case, notification.status, at, notification.key, view)
 
 
 def sync_complaint(
@@ -179,6 +203,8 @@ def sync_complaint(
 def _sync_complaint(store: CaseStore, read: ComplaintOrder, session: Session | None) -> SyncResult:
     status = str(read.status)
     key = f"wechat:complaint:{read.complaint_id}:{status}:{len(read.rulings)}"
+    if read.appeals:
+        key += f":{len(read.appeals)}"
     with _following(store, session) as ctx:
         case = ctx.case_for(read.after_sale_order_id)
         if case is None:
@@ -187,12 +213,31 @@ def _sync_complaint(store: CaseStore, read: ComplaintOrder, session: Session | N
         if read.complaint_id:
             ctx.store.link_complaint(case.case_id, read.complaint_id, session=ctx.session)
         if case.liability is not None or case.final:
+            if read.reversed and case.liability == read.rulings[-1][0]:
+                why = (
+                    f"WeChat judged the merchant's appeal effective (history item 35) after the "
+                    f"ruling this case recorded (liability {case.liability}); no event reverses "
+                    "a ruling the case already took: settle it by hand"
+                )
+                return ctx.diverge(key, read.after_sale_order_id, status, case, why)
             return SyncResult("in_sync", case.case_id, status, case.state)
         steps = _intervention_steps(case)
         at = case.last_at
         if read.rulings:
             liable, when = read.rulings[-1]
-            steps.append(("rule", PLATFORM, {"liability": liable}, False))
+            data: dict[str, Any] = {"liability": liable}
+            if read.reversed:
+                if liable == "both":
+                    why = (
+                        "WeChat judged the merchant's appeal of a ruling on both parties effective "
+                        "(history item 35); the dispute does not say the partial refund's amount"
+                    )
+                    return ctx.diverge(key, read.after_sale_order_id, status, case, why)
+                # The platform refunded on its ruling; the effective appeal lifts the
+                # merchant's liability, and the refund stands.
+                data = {"liability": "none", "amount": case.record.requested_amount}
+                when = max((a for _, a, _ in read.appeals if a is not None), default=when)
+            steps.append(("rule", PLATFORM, data, False))
             at = max(when or at, at)
         return ctx.checked(case, steps, at, key, status)
 
@@ -296,6 +341,7 @@ class _Context:
                 f"cannot open a case from this order (type {order.type!r}, no amount or time)"
             )
             return None
+        shipped, received = goods_state(order, case_type)
         facts = {
             "case_id": f"wx-{order.after_sale_order_id}",
             "order_id": order_id,
@@ -307,8 +353,8 @@ class _Context:
             "requested_amount": order.amount,
             "buyer_reason": shop.buyer_reasons.get(order.reason)
             or buyer_reason(order.reason, order.reason_text),
-            "shipped": order.refund_reason != 4 or case_type != "refund",
-            "received": order.received,
+            "shipped": shipped,
+            "received": received,
             "sku_id": order.sku_id,
             "count": order.count,
             "platform_id": order.after_sale_order_id,
@@ -368,6 +414,8 @@ class _Context:
             why = platform.missing or f"no sequence of events takes {case.state} to {status}"
             return self.diverge(key, platform_id, status, case, why)
         steps, reached = found
+        if platform.wants_order and platform.lacks_waybill(steps):
+            raise _NeedsOrder
         steps = steps + platform.deadline_step(reached, when)
         return self.apply(case, steps, when, key, status, platform, stamp)
 
@@ -515,6 +563,41 @@ def _retrying(session: Session | None, follow: Callable[[], SyncResult]) -> Sync
             if session is not None or left == 0:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+NOT_SHIPPED_REASONS: Final = frozenset({4, 8})
+"""``refund_reason`` 4 (not shipped: the platform agreed at once) and 8 (the merchant shipped too
+late: the platform refunded): the goods never left."""
+
+
+def goods_state(order: AfterSaleOrder, case_type: str) -> tuple[bool, bool]:
+    """Whether the goods were shipped and received, as the after-sale order itself says it
+    (the first rule that applies decides; see docs/concepts/wechat.md):
+
+    1. a return or an exchange: shipped (WeChat takes them only for shipped goods); received
+       when ``details.receive_product`` says so or the buyer sent the goods back
+       (``return_info.waybill_id``);
+    2. ``details.receive_product`` true: shipped and received;
+    3. a parcel being intercepted (``WAIT_PACKAGE_INTERCEPT``, ``refund_reason`` 22): shipped,
+       not received;
+    4. a waybill for goods sent back: shipped and received;
+    5. ``refund_reason`` 4 or 8: neither;
+    6. otherwise (a refund-only request the order says nothing more about): shipped, not
+       received, since WeChat agrees at once to refund goods not shipped (``refund_reason`` 4),
+       and an open request is on goods that left (the merchant may still intercept them).
+    """
+    returned = bool(order.return_waybill)
+    if case_type != "refund":
+        return True, order.received or returned
+    if order.received:
+        return True, True
+    if order.status == "WAIT_PACKAGE_INTERCEPT" or order.refund_reason in INTERCEPTION_REASONS:
+        return True, False
+    if returned:
+        return True, True
+    if order.refund_reason in NOT_SHIPPED_REASONS:
+        return False, False
+    return True, False
 
 
 def _unreadable(store: CaseStore, problem: str, key: str, session: Session | None) -> SyncResult:
