@@ -102,6 +102,8 @@ COMMANDS: list[tuple[str, dict[str, Any]]] = [
     ("rule", {"liability": "none", "amount": 2000}),
     ("close", {"message": "customer service closed the case"}),
     ("set_deadline", {"due": "2030-01-01T00:00:00+08:00"}),
+    ("update_tracking", {"tracking": "SF789"}),
+    ("update_tracking", {"tracking": "SF789", "sku_id": "SKU-NEW"}),
     ("intercept_succeeded", {}),
     ("intercept_failed", {}),
     ("refund_succeeded", {}),

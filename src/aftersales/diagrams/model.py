@@ -19,8 +19,8 @@ from ..workflow.vocabulary import EVENT_ROLES, EVIDENCE_TIMER, NEXT_ACTOR, STATE
 Step = tuple[str, str, str | None]
 """One step of a path: (source, target, event); eventless steps have event ``None``."""
 
-BOOKKEEPING = frozenset({"set_deadline"})
-"""Events no one is trained for: the platform moving a deadline."""
+BOOKKEEPING = frozenset({"set_deadline", "update_tracking"})
+"""Events no one is trained for: the platform moving a deadline or replacing a waybill."""
 
 
 @dataclass(frozen=True)

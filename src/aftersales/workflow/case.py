@@ -36,7 +36,7 @@ from .liability import Assessment, assess, can_assess, rejection_findings
 from .machine import CaseMachine
 from .record import Actor, Binding, CaseRecord, Command, EventRecord, Timer
 from .rules import CaseRules, application_limit, not_allowed
-from .vocabulary import EVENT_DATA, EVENT_ROLES, WORKFLOW_VERSION, Origin
+from .vocabulary import EVENT_DATA, EVENT_ROLES, TRACKING_EVENTS, WORKFLOW_VERSION, Origin
 
 Lookup = Callable[[str], EventRecord | None]
 """Finds the event recorded under a ``command_id`` (a store looks in its log)."""
@@ -198,6 +198,16 @@ class Case:
         """The recorded events held: all of them for a case built in memory or read from a
         store; a store's case loaded for a command holds only the events it adds."""
         return list(self._events)
+
+    @property
+    def tracking(self) -> str | None:
+        """The waybill of the parcel last recorded (of the events held): the ``tracking`` of the
+        last ``ship_return``, ``reship``, ``intercept`` or ``update_tracking``. Read from the
+        log, not kept in the record."""
+        for event in reversed(self._events):
+            if event.event in TRACKING_EVENTS:
+                return str(event.data["tracking"])
+        return None
 
     @property
     def liability(self) -> str | None:

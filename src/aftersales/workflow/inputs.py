@@ -323,7 +323,8 @@ class RequiredMessageData(Strict):
 class TrackingData(Strict):
     tracking: Annotated[str, Field(max_length=64), AfterValidator(_clean_id)]
     sku_id: Id | None = None
-    """For ``reship``: the SKU sent as the replacement (an exchange may change the SKU)."""
+    """For ``reship`` (and ``update_tracking`` after it): the SKU sent as the replacement (an
+    exchange may change the SKU)."""
 
 
 class DemandEvidenceData(Strict):

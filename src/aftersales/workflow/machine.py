@@ -17,7 +17,7 @@ from typing import Any
 from statemachine import State, StateChart
 
 from .record import Binding
-from .vocabulary import DEADLINE_STATES, MERCHANT_TURN, OPEN_STATES
+from .vocabulary import DEADLINE_STATES, MERCHANT_TURN, OPEN_STATES, TRACKING_STATES
 
 
 def _declared(namespace: Mapping[str, Any], ids: Iterable[str]) -> list[State]:
@@ -26,11 +26,12 @@ def _declared(namespace: Mapping[str, Any], ids: Iterable[str]) -> list[State]:
     return [by_id[state] for state in ids]
 
 
-def _moves_deadline(*states: State) -> Any:
-    """The platform moves the due time of the timer running in each state; nothing else."""
+def _stays(validators: str, *states: State) -> Any:
+    """An internal self-transition in each state: the state is not left, its timer not
+    restarted; only the event's own action changes the record."""
     return reduce(
         or_,
-        (state.to.itself(internal=True, validators="is_valid_deadline") for state in states),  # type: ignore[no-untyped-call]
+        (state.to.itself(internal=True, validators=validators) for state in states),  # type: ignore[no-untyped-call]
     )
 
 
@@ -68,6 +69,7 @@ class CaseMachine(StateChart[Binding]):
     _merchant_turn = _declared(locals(), MERCHANT_TURN)
     _open = _declared(locals(), OPEN_STATES)
     _deadline = _declared(locals(), DEADLINE_STATES)
+    _tracking = _declared(locals(), TRACKING_STATES)
 
     # -- merchant -------------------------------------------------------------------------
     agree = refunding.from_(*_merchant_turn, cond="is_refund_case") | awaiting_return.from_(
@@ -129,7 +131,10 @@ class CaseMachine(StateChart[Binding]):
     ) | platform_intervention.to(closed, validators="is_valid_ruling")
     close = closed.from_(*_open)  # customer service may close any case still open
     # The platform's clock wins: a deadline it gives replaces the running timer's due time.
-    set_deadline = _moves_deadline(*_deadline)
+    set_deadline = _stays("is_valid_deadline", *_deadline)
+    # The platform gives the real waybill of the parcel on its way (the buyer's return, the
+    # replacement, the intercepted parcel) once WeChat shows it; nothing else changes.
+    update_tracking = _stays("is_valid_tracking_update", *_tracking)
 
     # -- system: timers, carrier and payment -------------------------------------------------
     expire = (
@@ -157,4 +162,4 @@ class CaseMachine(StateChart[Binding]):
     # one of them, so the event is declared by name.
     refunding.to(refund_failed_state, event="refund_failed")
 
-    del _merchant_turn, _open, _deadline
+    del _merchant_turn, _open, _deadline, _tracking

@@ -28,6 +28,7 @@ from .inputs import (
     NegotiateData,
     RejectData,
     RuleData,
+    TrackingData,
     check_request,
 )
 from .liability import assess, evidence_need, rejection_findings
@@ -113,6 +114,15 @@ class CaseRules:
         if payload.due <= self.command.at:
             raise InvalidInput(
                 "due must lie after the command's time.", "截止时间必须晚于当前时间。", "due"
+            )
+
+    def is_valid_tracking_update(self, payload: TrackingData, source: Any) -> None:
+        """A new waybill may name the SKU sent only for a replacement (as ``reship`` does)."""
+        if payload.sku_id is not None and source.value != "exchange_shipped":
+            raise InvalidInput(
+                "sku_id names the replacement's SKU: only a reshipped exchange has one.",
+                "sku_id 为换货商品的 SKU,仅换货发货后可更新。",
+                "sku_id",
             )
 
     def is_within_negotiation_limit(self) -> None:

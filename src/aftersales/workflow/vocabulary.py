@@ -158,6 +158,7 @@ EVENTS: Final[dict[str, EventInfo]] = {
     "rule": EventInfo(P, Label("平台判责", "rule"), RuleData),
     "close": EventInfo(P, Label("客服关闭", "close"), RequiredMessageData),
     "set_deadline": EventInfo(P, Label("平台调整时限", "move the deadline"), DeadlineData),
+    "update_tracking": EventInfo(P, Label("平台更新运单号", "update the waybill"), TrackingData),
     "expire": EventInfo(S, Label("超时", "expire"), NoData),
     "intercept_succeeded": EventInfo(S, Label("拦截成功", "interception succeeded"), NoData),
     "intercept_failed": EventInfo(S, Label("拦截失败", "interception failed"), MessageData),
@@ -165,8 +166,9 @@ EVENTS: Final[dict[str, EventInfo]] = {
     "refund_failed": EventInfo(S, Label("退款失败", "refund failed"), MessageData),
 }
 """Every event, by role as the machine declares them, with the one role
-allowed to send it, its training label and its data model (``set_deadline`` is this package's:
-the platform moving a running deadline)."""
+allowed to send it, its training label and its data model (``set_deadline`` and
+``update_tracking`` are this package's: the platform moving a running deadline, and the platform
+giving the real waybill of a parcel recorded before WeChat showed it)."""
 
 del M, B, P, S
 
@@ -186,6 +188,14 @@ DEADLINE_STATES: Final = (
 )
 """States a deadline may run in: those that start a timer on entry, and the dispute, where a
 demand for evidence starts one. Each expires, and the platform may move each deadline."""
+
+TRACKING_EVENTS: Final = tuple(e for e, info in EVENTS.items() if info.data is TrackingData)
+"""Events whose data carry a parcel's ``tracking`` (waybill): the buyer's return, the
+replacement, the intercepted parcel, and the platform's later word on one of them."""
+
+TRACKING_STATES: Final = ("intercepting", "awaiting_receipt", "exchange_shipped")
+"""States a parcel is on its way in, entered by the event that recorded its waybill
+(``intercept``, ``ship_return``, ``reship``): the platform may replace that waybill there."""
 
 # -- Views of the rows, for readers that need one column.
 
@@ -248,6 +258,7 @@ GUARD_LABELS: Final[dict[str, Label]] = {
     "is_not_evidence_request": Label("不是补充凭证邀请", "not a request for evidence"),
     "is_evidence_request": Label("是补充凭证邀请", "a request for evidence"),
     "is_valid_due": Label("举证时限有效", "valid evidence deadline"),
+    "is_valid_tracking_update": Label("新SKU仅随换货运单更新", "a new SKU only for a replacement"),
     "is_valid_ruling": Label("判责金额有效", "valid ruling amount"),
 }
 """Short phrases for the guards named in :class:`CaseMachine`, shown on the arrows."""
