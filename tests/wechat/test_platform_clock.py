@@ -288,3 +288,80 @@ def test_item_9_waybill_placeholder_only_where_wechat_shows_none(store):
     assert reconcile(store, waiting_receipt(), shop=SHOP, fetch=fetch).action == "applied"
     assert store.history("C1")[-1].data == {"tracking": "wechat:WX-1"}
     assert fetched == ["WX-1"]  # fetched once, then followed with the placeholder
+
+
+def test_item_9_waybill_placeholder_in_the_log_is_replaced_by_a_later_sync(store):
+    store.open_case(facts(platform_id="WX-1", type="return_refund"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    # A notification followed without fetching the order: the placeholder is recorded.
+    assert reconcile(store, waiting_receipt(), shop=SHOP).our_state == "awaiting_receipt"
+    assert store.get("C1").tracking == "wechat:WX-1"
+    timer = store.get("C1").timer
+    # The order, fetched later (stamped as the notification was), shows the real waybill.
+    shown = order("MERCHANT_WAIT_RECEIPT", 3, type="RETURN", return_info={"waybill_id": "SF9"})
+    found = sync(store, shown, shop=SHOP)
+    assert (found.action, found.our_state) == ("applied", "awaiting_receipt")
+    [update] = found.events
+    assert (update.event, update.data, update.origin) == (
+        "update_tracking",
+        {"tracking": "SF9"},
+        "platform",
+    )
+    assert update.actor.role == "platform" and update.command_id == "wechat:WX-1:waybill:SF9"
+    case = store.get("C1")
+    assert (case.tracking, case.state, case.timer) == ("SF9", "awaiting_receipt", timer)
+    # Recorded once: the same order again, or a later one showing the same waybill, is in sync.
+    logged = len(store.history("C1"))
+    assert sync(store, shown, shop=SHOP).action == "in_sync"
+    later = order("MERCHANT_WAIT_RECEIPT", 4, type="RETURN", return_info={"waybill_id": "SF9"})
+    assert sync(store, later, shop=SHOP).action == "in_sync"
+    assert len(store.history("C1")) == logged
+    assert store.divergences() == []
+    # The case goes on from the real waybill: the merchant confirms the goods.
+    received = order("PLATFORM_REFUNDING", 5, type="RETURN", return_info={"waybill_id": "SF9"})
+    assert sync(store, received, shop=SHOP).our_state == "refunding"
+    assert store.get("C1").tracking == "SF9"
+
+
+def test_item_9_waybill_the_replacements_placeholder_is_replaced_with_its_sku(store):
+    store.open_case(facts(platform_id="WX-1", type="exchange", sku_id="SKU1"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    store.send("C1", "ship_return", actor=Actor.buyer("B1"), at=at(2), data={"tracking": "SF1"})
+    assert reconcile(store, waiting_receipt("USER_WAIT_RECEIPT"), shop=SHOP).action == "applied"
+    assert store.history("C1")[-1].data == {"tracking": "wechat:WX-1"}
+    shipped = order(
+        "USER_WAIT_RECEIPT",
+        3,
+        type="EXCHANGE",
+        exchange_delivery_info={"waybill_id": "YD7"},
+        exchange_product_info={"sku_id": "SKU2"},
+    )
+    found = sync(store, shipped, shop=SHOP)
+    assert (found.action, found.our_state) == ("applied", "exchange_shipped")
+    assert [(e.event, e.data) for e in found.events] == [
+        ("update_tracking", {"tracking": "YD7", "sku_id": "SKU2"})
+    ]
+    assert sync(store, shipped, shop=SHOP).action == "in_sync"
+
+
+def test_item_9_waybill_an_order_without_a_waybill_keeps_the_placeholder(store):
+    store.open_case(facts(platform_id="WX-1", type="return_refund"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    reconcile(store, waiting_receipt(), shop=SHOP)
+    assert sync(store, order("MERCHANT_WAIT_RECEIPT", 4, type="RETURN"), shop=SHOP).action == (
+        "in_sync"
+    )
+    # A waybill our rules refuse (control characters) is not recorded: still the placeholder.
+    bad = order("MERCHANT_WAIT_RECEIPT", 4, type="RETURN", return_info={"waybill_id": "SF\x019"})
+    assert sync(store, bad, shop=SHOP).action == "in_sync"
+    assert store.get("C1").tracking == "wechat:WX-1"
+
+
+def test_item_9_waybill_an_interceptions_placeholder_stays(store):
+    store.open_case(facts(platform_id="WX-1"))
+    found = reconcile(store, waiting_receipt("WAIT_PACKAGE_INTERCEPT"), shop=SHOP)
+    assert found.our_state == "intercepting"
+    # The after-sale order carries no waybill of the order's own delivery.
+    shown = order("WAIT_PACKAGE_INTERCEPT", 4, return_info={"waybill_id": "SF9"})
+    assert sync(store, shown, shop=SHOP).action == "in_sync"
+    assert store.get("C1").tracking == "wechat:WX-1"

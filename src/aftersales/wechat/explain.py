@@ -39,6 +39,9 @@ not yet shipped, not a merchant who let the response window lapse (issue #21 ite
 WAYBILL_EVENTS: Final = frozenset({"ship_return", "reship"})
 """Events whose ``tracking`` a fetched after-sale order shows (an interception's parcel is the
 order's own shipment, which the after-sale order does not carry)."""
+WAYBILL_STATES: Final = {"awaiting_receipt": "ship_return", "exchange_shipped": "reship"}
+"""The state each of :data:`WAYBILL_EVENTS` leaves a case in: while it waits there, a later
+order's waybill replaces the placeholder that event recorded (``update_tracking``)."""
 PlatformStep = tuple[str, Actor, dict[str, Any], bool]
 """One event to apply: its name, actor, data and whether it was inferred."""
 
@@ -294,6 +297,28 @@ class OrderView:
         if abs((timer.due - deadline).total_seconds()) < 1:
             return []
         return [("set_deadline", PLATFORM, {"due": deadline.isoformat()}, False)]
+
+    def tracking_step(self, case: Case, at: datetime) -> list[PlatformStep]:
+        """The real waybill of the parcel the log records with the placeholder, once the
+        fetched order shows it: ``update_tracking`` with the buyer's return waybill
+        (``return_info``) while the merchant awaits the goods, or the replacement's
+        (``exchange_delivery_info``, with its new SKU) while it is on its way. An interception
+        keeps its placeholder: the after-sale order does not carry the order's own delivery.
+        A waybill the rules refuse (too long, control characters) leaves the placeholder."""
+        placeholder, order = self.placeholder, self.order
+        if case.state not in WAYBILL_STATES or case.tracking != placeholder:
+            return []
+        if case.state == "awaiting_receipt":
+            data = {"tracking": order.return_waybill} if order.return_waybill else {}
+        else:
+            data = self.reshipment(placeholder) if order.exchange_waybill else {}
+        if not data:
+            return []
+        try:
+            case.copy().send("update_tracking", actor=PLATFORM, at=at, data=data, origin="platform")
+        except AftersalesError:
+            return []
+        return [("update_tracking", PLATFORM, data, False)]
 
 
 def _number(value: Any) -> int | None:

@@ -7,8 +7,10 @@ time) that takes our case to WeChat's status, tried on a copy with the very rule
 meets, and applies it in one transaction. ``refund_info.refund_reason`` says which event moved
 the money; a buyer's decline, new evidence or silence is inferred and marked so. Each step's
 command id comes from the order, its status and the platform's time, so a message delivered
-ten times writes once. When no sequence explains WeChat, a divergence is kept, once, and the
-case stays as it was. Only our own failures (the database) raise: the platform then retries.
+ten times writes once. A waybill recorded as the placeholder ``wechat:<after_sale_order_id>``
+is replaced (``update_tracking``) by the first fetched order that shows the real one. When no
+sequence explains WeChat, a divergence is kept, once, and the case stays as it was. Only our
+own failures (the database) raise: the platform then retries.
 """
 
 from __future__ import annotations
@@ -416,7 +418,9 @@ class _Context:
         steps, reached = found
         if platform.wants_order and platform.lacks_waybill(steps):
             raise _NeedsOrder
-        steps = steps + platform.deadline_step(reached, when)
+        steps = (
+            steps + platform.deadline_step(reached, when) + platform.tracking_step(reached, when)
+        )
         return self.apply(case, steps, when, key, status, platform, stamp)
 
     def checked(
@@ -471,7 +475,9 @@ class _Context:
                             actor=actor,
                             at=at,
                             data=data,
-                            command_id=platform_command_id(platform_id, status, stamp or at, index),
+                            command_id=_step_command_id(
+                                platform_id, step, status, stamp or at, index
+                            ),
                             origin="platform",
                             inferred=inferred,
                             session=self.session,
@@ -546,6 +552,18 @@ def _following(store: CaseStore, session: Session | None) -> Iterator[_Context]:
     """One transaction for the whole message: the caller's session, or our own."""
     with store.unit_of_work(session) as unit:
         yield _Context(store, unit)
+
+
+def _step_command_id(
+    platform_id: str, step: PlatformStep, status: str, at: datetime, index: int
+) -> str:
+    """A platform step's command id: from the order, its status and WeChat's time; a replaced
+    waybill's from the waybill itself, so it is recorded once however many messages show it
+    (and never takes the id of a step an earlier message at the same time recorded)."""
+    event, _, data, _ = step
+    if event == "update_tracking":
+        return f"wechat:{platform_id}:waybill:{data['tracking']}"
+    return platform_command_id(platform_id, status, at, index)
 
 
 RETRIES: Final = 5
