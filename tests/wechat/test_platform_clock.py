@@ -365,3 +365,27 @@ def test_item_9_waybill_an_interceptions_placeholder_stays(store):
     shown = order("WAIT_PACKAGE_INTERCEPT", 4, return_info={"waybill_id": "SF9"})
     assert sync(store, shown, shop=SHOP).action == "in_sync"
     assert store.get("C1").tracking == "wechat:WX-1"
+
+
+def test_item_9_waybill_a_notification_with_fetch_replaces_a_standing_placeholder(store):
+    store.open_case(facts(platform_id="WX-1", type="return_refund"))
+    store.send("C1", "agree", actor=MERCHANT, at=at(1))
+    reconcile(store, waiting_receipt(), shop=SHOP)  # no fetch: the placeholder
+    shown: dict[str, Any] = {}
+    fetched: list[str] = []
+
+    def fetch(ident: str) -> dict[str, Any]:
+        fetched.append(ident)
+        return order("MERCHANT_WAIT_RECEIPT", 3, type="RETURN", **shown)
+
+    # The same status notified again: in sync, but the parcel still has the placeholder, so
+    # the order is fetched; it shows no waybill yet, and nothing is recorded.
+    assert reconcile(store, waiting_receipt(), shop=SHOP, fetch=fetch).action == "in_sync"
+    assert fetched == ["WX-1"] and store.get("C1").tracking == "wechat:WX-1"
+    shown["return_info"] = {"waybill_id": "SF9"}
+    found = reconcile(store, waiting_receipt(), shop=SHOP, fetch=fetch)
+    assert (found.action, [e.event for e in found.events]) == ("applied", ["update_tracking"])
+    assert store.get("C1").tracking == "SF9"
+    # The real waybill recorded: a further notification is in sync without a fetch.
+    assert reconcile(store, waiting_receipt(), shop=SHOP, fetch=fetch).action == "in_sync"
+    assert fetched == ["WX-1", "WX-1"]

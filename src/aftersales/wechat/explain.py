@@ -116,6 +116,11 @@ class OrderView:
             for event, _, data, _ in steps
         )
 
+    def awaits_waybill(self, case: Case) -> bool:
+        """Whether the parcel the case waits for (the buyer's return, the replacement) still
+        has the placeholder: a fetched order may show its real waybill."""
+        return case.state in WAYBILL_STATES and case.tracking == self.placeholder
+
     def matches(self, case: Case, status: str) -> bool:
         record = case.record
         if case.state not in states_for_status(status):
@@ -306,7 +311,7 @@ class OrderView:
         keeps its placeholder: the after-sale order does not carry the order's own delivery.
         A waybill the rules refuse (too long, control characters) leaves the placeholder."""
         placeholder, order = self.placeholder, self.order
-        if case.state not in WAYBILL_STATES or case.tracking != placeholder:
+        if not self.awaits_waybill(case):
             return []
         if case.state == "awaiting_receipt":
             data = {"tracking": order.return_waybill} if order.return_waybill else {}

@@ -123,7 +123,8 @@ def reconcile(
     notification); a ``fetch`` that fails raises, so WeChat pushes again. With ``fetch``, a
     notification whose step needs a waybill only the order shows (the buyer's return, the
     replacement's shipment) is followed from the fetched order too, so the real waybill is
-    recorded rather than the placeholder ``wechat:<after_sale_order_id>``."""
+    recorded rather than the placeholder ``wechat:<after_sale_order_id>``; so is a notification
+    of a case whose parcel still has the placeholder, which the order's waybill replaces."""
     try:
         found = _reconcile(store, notification, shop, session, wants_order=fetch is not None)
     except _NeedsOrder:  # a waybill only the order carries: follow the order instead
@@ -416,7 +417,9 @@ class _Context:
             why = platform.missing or f"no sequence of events takes {case.state} to {status}"
             return self.diverge(key, platform_id, status, case, why)
         steps, reached = found
-        if platform.wants_order and platform.lacks_waybill(steps):
+        if platform.wants_order and (
+            platform.lacks_waybill(steps) or platform.awaits_waybill(reached)
+        ):
             raise _NeedsOrder
         steps = (
             steps + platform.deadline_step(reached, when) + platform.tracking_step(reached, when)
