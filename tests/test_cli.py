@@ -334,3 +334,20 @@ def test_diagram_output_may_be_a_folder_or_a_file_name(tmp_path):
     named = tmp_path / "c1.svg"
     assert run("diagram", "--history", history, "-o", str(named)).exit_code == 0
     assert named.exists() and not (tmp_path / "c1.svg.svg").exists()
+
+
+def test_timers_run_lists_the_linked_cases_waiting_for_wechat(tmp_path):
+    db = str(tmp_path / "x.db")
+    store = CaseStore(db)
+    store.create_schema()
+    store.open_case(facts(platform_id="WX-1"))
+    store.open_case(facts(case_id="C2", order_id="O2"))
+    now = "2026-03-05T00:00:00Z"
+    result = run("timers", "run", "--once", "--json", "--db", db, "--now", now)
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["fired"] == 1
+    [waiting] = document["due_for_fetch"]
+    assert (waiting["case_id"], waiting["platform_id"]) == ("C1", "WX-1")
+    text = run("timers", "run", "--once", "--db", db, "--now", now)
+    assert "1 waiting for WeChat" in text.stdout and "fetch after-sale order WX-1" in text.stderr

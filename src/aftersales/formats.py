@@ -30,6 +30,7 @@ __all__ = [
     "Summary",
     "TimersOutput",
     "VerifyOutput",
+    "WaitingCase",
     "schemas",
 ]
 
@@ -71,12 +72,25 @@ class VerifyOutput(Output):
     )
 
 
+class WaitingCase(Output):
+    """A linked case whose platform-owned timer fell due: WeChat decides what happened, so the
+    sweeper left it; fetch its after-sale order and sync it."""
+
+    case_id: str
+    platform_id: str = Field(description="WeChat's after-sale order id to fetch.")
+    timer: str
+    due: datetime
+
+
 class TimersOutput(Output):
     """``aftersales timers run --json``: one object per sweep."""
 
     at: datetime
     fired: int
     parked: list[ParkedTimer]
+    due_for_fetch: list[WaitingCase] = Field(
+        description="Linked cases waiting for WeChat's word (at most --batch of them)."
+    )
 
 
 class DbCurrentOutput(Output):

@@ -114,3 +114,18 @@ def test_a_case_linked_after_opening_follows_the_platforms_clock_cached_or_not(d
         events = [event.event for event in store.history(case_id)]
         assert events == ["open", "withdraw"], (size, events)
         store.dispose()
+
+
+def test_cases_waiting_for_wechat_never_hold_back_the_cases_behind_them(store):
+    """More linked cases past WeChat's deadline than a batch holds: the unlinked case behind
+    them still fires, and the waiting ones are listed (at most a batch of them)."""
+    for n in range(3):
+        store.open_case(facts(case_id=f"W{n}", order_id=f"OW{n}", platform_id=f"WX-{n}"))
+    store.open_case(facts(case_id="LOCAL", order_id="OL", opened_at=at(1)))
+    swept = store.fire_due_timers(at(60), batch=2)
+    assert [e.event for e in swept] == ["expire"] and store.get("LOCAL").state == "refunding"
+    assert [w.case_id for w in swept.due_for_fetch] == ["W0", "W1"]
+    assert swept.due_for_fetch[0] == DueForFetch("W0", "WX-0", "merchant_response", at(48))
+    again = store.fire_due_timers(at(60), batch=2)
+    assert list(again) == [] and len(again.due_for_fetch) == 2
+    assert store.fire_due_timers(at(60), case_id="W2").due_for_fetch[0].platform_id == "WX-2"

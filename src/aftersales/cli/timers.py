@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..formats import TimersOutput
-from ..storage import CaseStore
+from ..storage import CaseStore, DueForFetch
 from ..workflow.errors import StorageUnavailable
 from .console import (
     EXIT_CODES_HELP,
@@ -58,45 +58,52 @@ def timers_run(
         store = open_store(db)
         while True:
             try:
-                fired = _sweep(store, now, batch)
+                fired, waiting = _sweep(store, now, batch)
             except StorageUnavailable as exc:
                 if once:
                     raise
                 err.print(f"[yellow]sweep failed, trying again: {safe(exc.message_en)}[/yellow]")
                 time.sleep(interval)
                 continue
-            parked = _report(store, fired, as_json)
+            parked = _report(store, fired, waiting, as_json)
             if once:
                 raise typer.Exit(FAILED if parked else OK)
             time.sleep(interval)
 
 
-def _report(store: CaseStore, fired: int, as_json: bool) -> int:
-    """Print one sweep: the events fired and the parked timers; how many are parked."""
+def _report(store: CaseStore, fired: int, waiting: list[DueForFetch], as_json: bool) -> int:
+    """Print one sweep: the events fired, the parked timers and the linked cases waiting for
+    WeChat; how many are parked."""
     parked = store.parked_timers()
     swept = datetime.now(UTC).astimezone().replace(microsecond=0)
     if as_json:
-        print_json(
-            TimersOutput.model_validate(
-                {"at": swept, "fired": fired, "parked": parked}, from_attributes=True
-            )
-        )
+        document = {"at": swept, "fired": fired, "parked": parked, "due_for_fetch": waiting}
+        print_json(TimersOutput.model_validate(document, from_attributes=True))
     else:
-        out.print(f"{swept.isoformat()} {fired} timer event(s) fired, {len(parked)} parked")
+        out.print(
+            f"{swept.isoformat()} {fired} timer event(s) fired, {len(parked)} parked, "
+            f"{len(waiting)} waiting for WeChat"
+        )
         for p in parked:
             err.print(f"[yellow]parked: {safe(p.case_id)}: {safe(p.error)}[/yellow]")
+        for w in waiting:
+            err.print(
+                f"waiting for WeChat: {safe(w.case_id)} ({safe(w.timer)} due "
+                f"{w.due.isoformat()}): fetch after-sale order {safe(w.platform_id)} and sync it"
+            )
     return len(parked)
 
 
-def _sweep(store: CaseStore, now: str | None, batch: int) -> int:
+def _sweep(store: CaseStore, now: str | None, batch: int) -> tuple[int, list[DueForFetch]]:
+    """Sweep until no local timer is due; the events fired, and the cases left to WeChat."""
     total = 0
     with progress("sweeping", None) as advance:
         while True:
-            fired = store.fire_due_timers(now or datetime.now(UTC), batch=batch)
-            total += len(fired)
-            advance(len(fired))
-            if not fired:
-                return total
+            swept = store.fire_due_timers(now or datetime.now(UTC), batch=batch)
+            total += len(swept)
+            advance(len(swept))
+            if not swept:
+                return total, swept.due_for_fetch
 
 
 @timers_app.command("unpark")

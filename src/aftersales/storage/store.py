@@ -426,8 +426,9 @@ class CaseStore(IntentStore, LineStore, LinkMethods, ReportMethods):
         """Fire every timer due at or before ``at`` (of at most ``batch`` cases); the events.
 
         A linked case opened under contract version 3 whose platform-owned timer fell due is not
-        moved: it is listed in the result's ``due_for_fetch``, for the caller to
-        fetch its after-sale order and ``sync`` it.
+        moved: it is listed in the result's ``due_for_fetch`` (at most ``batch`` of them, soonest
+        due first), for the caller to fetch its after-sale order and ``sync`` it. Such cases
+        never take a place in the batch of cases to fire, however many are waiting.
 
         On PostgreSQL due cases are claimed with ``FOR UPDATE SKIP LOCKED``, so sweepers running
         side by side never fire the same timer twice. A case whose expiry fails is parked with

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from ..results import ParkedTimer
 from ..workflow.case import Case
-from ..workflow.record import EventRecord
+from ..workflow.record import PLATFORM_TIMERS, EventRecord
 from .repository import CASE_COLUMNS, Repository, safe_text
 from .statements import Statement
 from .tables import case_table
@@ -29,16 +29,36 @@ from .tables import case_table
 logger = logging.getLogger("aftersales.sweeper")
 
 _case = case_table.c
+_PLATFORM_OWNED = sa.and_(
+    _case.platform_id.is_not(None),
+    _case.platform_id != "",
+    _case.workflow_version >= 3,
+    # the kinds are this package's constants, written into the statement (it is compiled once,
+    # so an expanding IN of bound values is not available)
+    _case.timer_kind.in_([sa.literal_column(f"'{kind}'") for kind in sorted(PLATFORM_TIMERS)]),
+)
+"""A row whose running timer the platform's clock owns (``CaseRecord.platform_owns``)."""
+_DUE_NOW = sa.and_(_case.due_at <= sa.bindparam("b_now"), _case.timer_error.is_(None))
 _DUE = (
     sa.select(*CASE_COLUMNS, _case.due_at, _case.timer_kind)
-    .where(_case.due_at <= sa.bindparam("b_now"), _case.timer_error.is_(None))
+    .where(_DUE_NOW, sa.not_(_PLATFORM_OWNED))
     .order_by(_case.due_at)
 )
 DUE_CASES = Statement(_DUE.limit(sa.bindparam("b_limit")).with_for_update(skip_locked=True))
-"""The due cases, soonest first, locked (rows another sweeper holds are skipped)."""
+"""The due cases a local timer moves, soonest first, locked (rows another sweeper holds are
+skipped). Cases waiting for WeChat are not among them, so however many there are, they never
+hold back the cases behind them."""
 DUE_CASE = Statement(
     _DUE.where(_case.case_id == sa.bindparam("b_case_id")).with_for_update(skip_locked=True)
 )
+_WAITING = (
+    sa.select(_case.case_id, _case.platform_id, _case.timer_kind, _case.due_at)
+    .where(_DUE_NOW, _PLATFORM_OWNED)
+    .order_by(_case.due_at, _case.case_id)
+)
+WAITING = Statement(_WAITING.limit(sa.bindparam("b_limit")))
+"""The linked cases whose platform-owned timer fell due: read, not locked, never moved."""
+WAITING_CASE = Statement(_WAITING.where(_case.case_id == sa.bindparam("b_case_id")))
 
 
 @dataclass(frozen=True)
@@ -74,9 +94,15 @@ def sweep(
     of the cases read are added to ``touched``."""
     if case_id is None:
         found = DUE_CASES.rows(conn, {"b_now": now, "b_limit": limit})
+        held = WAITING.rows(conn, {"b_now": now, "b_limit": limit})
     else:
         found = DUE_CASE.rows(conn, {"b_now": now, "b_case_id": case_id})
-    batch, waiting = [], []
+        held = WAITING_CASE.rows(conn, {"b_now": now, "b_case_id": case_id})
+    batch: list[Any] = []
+    waiting = [
+        DueForFetch(row["case_id"], row["platform_id"], row["timer_kind"], row["due_at"])
+        for row in held
+    ]
     if touched is not None:
         touched.update(values["case_id"] for values in found)
     for row in map(lambda values: SimpleNamespace(**values), found):
