@@ -79,3 +79,25 @@ def test_postgres_lifecycles_say_why_they_skip_without_a_url(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "skipped, AFTERSALES_PG_URL is not set" in done.stderr
     assert not (tmp_path / "results.json").exists()
+
+
+@pytest.mark.parametrize("where", ["sqlite", "postgres"])
+def test_peers_selftest_passes(where):
+    """Every peer runs both workloads to their final states, replays them, and refuses the
+    forbidden steps leaving no trace, on SQLite files and on PostgreSQL databases of their own."""
+    missing = [
+        name for name in (*ALL_PEERS, "psycopg_pool") if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        pytest.skip(f"the bench peers {missing} are missing: pip install -e '.[bench]'")
+    args = ["--cases", "2"] + (["--postgres", pg_url_or_skip()] if where == "postgres" else [])
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "peers" / "selftest.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "all peers passed" in done.stdout
+    expected = 3 if where == "postgres" else 4
+    assert done.stdout.count("settings read back") == expected
