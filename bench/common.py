@@ -28,7 +28,15 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from peers import FINAL, KINDS, PRAGMA_STATEMENTS, Step, checked_pragmas, drive
+from peers import (
+    FINAL,
+    KINDS,
+    PRAGMA_STATEMENTS,
+    Step,
+    checked_pg_settings,
+    checked_pragmas,
+    drive,
+)
 from peers import facts as peer_facts
 
 T = TypeVar("T")
@@ -315,6 +323,38 @@ def library_pragmas(engine: Engine) -> dict[str, str]:
         return checked_pragmas(lambda sql: conn.exec_driver_sql(sql).scalar())
 
 
+# -- PostgreSQL: a database per contender -------------------------------------------------------
+
+
+@contextlib.contextmanager
+def pg_databases(url: str, names: Sequence[str]) -> Iterator[dict[str, str]]:
+    """A new, empty database per name on the server of ``url`` (``<its database>_<name>``,
+    dropped first if a run left it behind, dropped again at the end); their URLs by name."""
+    import sqlalchemy as sa
+
+    base = sa.make_url(url)
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    urls = {name: f"{base.database}_{name}" for name in names}
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            for db in urls.values():
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+    drop()
+    with admin.connect() as conn:
+        for db in urls.values():
+            conn.exec_driver_sql(f'CREATE DATABASE "{db}"')
+    try:
+        yield {
+            name: base.set(database=db).render_as_string(hide_password=False)
+            for name, db in urls.items()
+        }
+    finally:
+        drop()
+        admin.dispose()
+
+
 # -- the library on the peers' workload ---------------------------------------------------------
 
 
@@ -336,6 +376,14 @@ class Library:
         self.store = CaseStore(f"sqlite:///{path}")
         self.store.create_schema()
         self._pragmas = library_pragmas(self.store.engine)
+
+    def setup_postgres(self, url: str) -> None:
+        from aftersales.storage import CaseStore
+
+        self.store = CaseStore(url)
+        self.store.create_schema()
+        with self.store.engine.connect() as conn:
+            self._pragmas = checked_pg_settings(lambda sql: conn.exec_driver_sql(sql).scalar())
 
     def pragmas(self) -> dict[str, str]:
         return self._pragmas

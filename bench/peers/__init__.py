@@ -3,7 +3,9 @@
 Every peer runs the same workload with the same guarantees as ``aftersales``: each step is its own
 transaction that reads the case's state from the database, checks the transition is allowed from
 that state for that actor's role, changes the state and appends one log row atomically under an
-optimistic lock. All use a file SQLite database with the same pragmas, read back after connecting.
+optimistic lock. All use a file SQLite database with the same pragmas, read back after connecting,
+or (``setup_postgres``, for ``p8_postgres.py``) a PostgreSQL database of their own with the same
+settings (``PG_SETTINGS``), read back the same way.
 
 Peers (import them one by one: each pulls in its own library, Django configures itself):
 
@@ -36,6 +38,13 @@ PRAGMA_STATEMENTS = (
 """What every peer sets on each SQLite connection (or has its library set)."""
 PRAGMAS = {"journal_mode": "wal", "synchronous": "1", "busy_timeout": "30000"}
 """What every peer must read back (synchronous 1 is NORMAL)."""
+PG_SETTINGS = {
+    "synchronous_commit": "on",
+    "fsync": "on",
+    "default_transaction_isolation": "read committed",
+}
+"""What every contender must read back on its own PostgreSQL connection: PostgreSQL's defaults,
+a commit durable when it returns, each transaction at READ COMMITTED unless it says otherwise."""
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 3, 1, 10, tzinfo=CST)
@@ -108,6 +117,10 @@ class Peer(Protocol):
     def setup(self, path: Path) -> None:
         """Create the database file and its schema, connect, and check the pragmas."""
 
+    def setup_postgres(self, url: str) -> None:
+        """Connect to the (new, empty) PostgreSQL database at ``url`` (a SQLAlchemy URL), create
+        the schema, and check ``PG_SETTINGS``."""
+
     def open(self, case_id: str, kind: str) -> None:
         """Open one case (one transaction: the case and its first log row)."""
 
@@ -124,7 +137,7 @@ class Peer(Protocol):
         """Each case's current state, read from the database."""
 
     def pragmas(self) -> dict[str, str]:
-        """The pragmas read back from the database connection."""
+        """The pragmas (or, on PostgreSQL, the settings) read back from the connection."""
 
     def close(self) -> None:
         """Release connections."""
@@ -164,6 +177,14 @@ def negotiation_refusal(data: Mapping[str, Any]) -> str | None:
     if data["reason"] == "agreed_cancel" and not data.get("evidence"):
         return "reason agreed_cancel needs evidence"
     return None
+
+
+def checked_pg_settings(query: Callable[[str], object]) -> dict[str, str]:
+    """Read the PostgreSQL settings back with ``query`` (SQL -> first column); insist on ours."""
+    got = {name: str(query(f"SHOW {name}")).lower() for name in PG_SETTINGS}
+    if got != PG_SETTINGS:
+        raise RuntimeError(f"PostgreSQL settings are {got}, expected {PG_SETTINGS}")
+    return got
 
 
 def checked_pragmas(query: Callable[[str], object]) -> dict[str, str]:

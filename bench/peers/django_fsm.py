@@ -9,7 +9,9 @@ not a version; ``version`` is still counted). django-fsm-log writes the ``StateL
 time and JSON data go in its ``description`` (StateLog has no data field and stamps ``timestamp``
 with the wall clock). Opening writes the case and a ``StateLog`` "open" row by hand.
 
-Django can be configured once per process: ``setup`` points the default database at each new file.
+Django can be configured once per process: ``setup`` points the default database at each new file;
+``setup_postgres`` points the ``postgres`` alias (Django's postgresql backend on psycopg 3) at a
+PostgreSQL database, and a router sends every model to the alias set up last.
 Import this module as ``peers.django_fsm`` (from ``bench/``), never as a top-level ``django_fsm``.
 """
 
@@ -23,6 +25,7 @@ from typing import Any
 
 import django
 from django.conf import settings
+from sqlalchemy.engine import make_url
 
 from . import (
     BUYER,
@@ -32,6 +35,7 @@ from . import (
     SYSTEM,
     Refused,
     Step,
+    checked_pg_settings,
     checked_pragmas,
     drive,
     facts,
@@ -50,8 +54,13 @@ if not settings.configured:
                     "transaction_mode": "IMMEDIATE",
                     "timeout": 30,
                 },
-            }
+            },
+            "postgres": {  # psycopg 3 when installed; NAME, HOST, ... set by Peer.setup_postgres
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "",
+            },
         },
+        DATABASE_ROUTERS=["peers.django_fsm.Route"],  # imported when first used
         USE_TZ=True,
         TIME_ZONE="UTC",
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
@@ -61,7 +70,7 @@ if not settings.configured:
 from django.contrib.auth.models import User  # after settings.configure: these need the apps ready
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connection, models, transaction
+from django.db import connections, models, transaction
 from django_fsm import (
     RETURN_VALUE,
     ConcurrentTransitionMixin,
@@ -71,6 +80,19 @@ from django_fsm import (
 )
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 from django_fsm_log.models import StateLog
+
+
+class Route:
+    """A database router (Django's documented hook): every model reads and writes the database
+    of the peer set up last, ``default`` (SQLite) or ``postgres``."""
+
+    alias = "default"
+
+    def db_for_read(self, model: Any, **hints: Any) -> str:
+        return Route.alias
+
+    def db_for_write(self, model: Any, **hints: Any) -> str:
+        return Route.alias
 
 
 def role_of(user: User) -> str:
@@ -189,24 +211,46 @@ def declared() -> dict[str, set[tuple[str, str]]]:
 class Peer:
     name = "django-fsm-2 + django-fsm-log"
 
+    alias = "default"
+
     def setup(self, path: Path) -> None:
+        self._connect("default", {"NAME": str(path)})
+        self._pragmas = checked_pragmas(self._first)
+
+    def setup_postgres(self, url: str) -> None:
+        """Django's postgresql backend (psycopg 3), its defaults otherwise (READ COMMITTED, one
+        connection kept for the process, no pool: ``CONN_MAX_AGE`` only acts in requests)."""
+        parsed = make_url(url)
+        self._connect(
+            "postgres",
+            {
+                "NAME": parsed.database or "",
+                "HOST": parsed.host or "127.0.0.1",
+                "PORT": str(parsed.port or 5432),
+                "USER": parsed.username or "postgres",
+                "PASSWORD": parsed.password or "",
+            },
+        )
+        self._pragmas = checked_pg_settings(self._first)
+
+    def _connect(self, alias: str, where: dict[str, str]) -> None:
+        self.alias = Route.alias = alias
+        connection = connections[alias]
         connection.close()
-        connection.settings_dict["NAME"] = str(path)
-        ContentType.objects.clear_cache()  # content type ids belong to the previous file
-        call_command("migrate", verbosity=0, interactive=False)
+        connection.settings_dict.update(where)
+        ContentType.objects.clear_cache()  # content type ids belong to the previous database
+        call_command("migrate", database=alias, verbosity=0, interactive=False)
         with connection.schema_editor() as editor:
             editor.create_model(Case)
         self.users = {
             a: User.objects.create(username=f"{a.role}:{a.id}") for a in (BUYER, MERCHANT, SYSTEM)
         }
         self.allowed = declared()
-        with connection.cursor() as cursor:
 
-            def first(sql: str) -> object:
-                cursor.execute(sql)
-                return cursor.fetchone()[0]
-
-            self._pragmas = checked_pragmas(first)
+    def _first(self, sql: str) -> object:
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()[0]
 
     def pragmas(self) -> dict[str, str]:
         return self._pragmas
@@ -215,7 +259,7 @@ class Peer:
         values = facts(case_id, kind)
         at = values["opened_at"]
         data = {k: v for k, v in values.items() if k != "case_id"} | {"opened_at": at.isoformat()}
-        with transaction.atomic():
+        with transaction.atomic(using=self.alias):
             case = Case.objects.create(**values, updated_at=at)
             StateLog.objects.create(
                 content_object=case,
@@ -228,7 +272,7 @@ class Peer:
 
     def step(self, case_id: str, step: Step) -> None:
         user = self.users[step.actor]
-        with transaction.atomic():
+        with transaction.atomic(using=self.alias):
             case = Case.objects.get(case_id=case_id)
             method = getattr(case, step.event)
             if not has_transition_perm(method, user):
@@ -262,4 +306,4 @@ class Peer:
         return dict(rows)
 
     def close(self) -> None:
-        connection.close()
+        connections[self.alias].close()

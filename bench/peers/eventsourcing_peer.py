@@ -10,6 +10,13 @@ Pragmas: ``eventsourcing.sqlite`` sets ``journal_mode=WAL`` itself and takes the
 ``PERSISTENCE_MODULE`` accepts a factory class as well as a module, so ``TunedSQLiteFactory``
 below (the library's ``SQLiteFactory`` with a pool that also sets ``synchronous=NORMAL`` on each
 new connection) is used to match the other peers. ``library_default_pragmas`` shows the stock one.
+
+On PostgreSQL (``setup_postgres``) it is the stock ``eventsourcing.postgres`` module (psycopg 3
+and its pool), configured only through its documented environment variables (``POSTGRES_DBNAME``,
+``POSTGRES_HOST``, ``POSTGRES_PORT``, ``POSTGRES_USER``, ``POSTGRES_PASSWORD``), everything else
+at its defaults: a pool of 5, events inserted in one pipelined transaction that takes the events
+table's lock (``LOCK TABLE ... IN EXCLUSIVE MODE``, its way of keeping notification ids in commit
+order), and no database functions (``POSTGRES_ENABLE_DB_FUNCTIONS``: that path skips the lock).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
 from eventsourcing.utils import EnvType, get_topic
+from sqlalchemy.engine import make_url
 
 from . import (
     BUYER,
@@ -31,6 +39,7 @@ from . import (
     Actor,
     Refused,
     Step,
+    checked_pg_settings,
     checked_pragmas,
     drive,
     facts,
@@ -180,6 +189,32 @@ def environment(path: Path, module: str) -> EnvType:
     }
 
 
+def postgres_environment(url: str) -> EnvType:
+    """The documented variables of ``eventsourcing.postgres`` for a SQLAlchemy URL."""
+    parsed = make_url(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": parsed.database or "",
+        "POSTGRES_HOST": parsed.host or "127.0.0.1",
+        "POSTGRES_PORT": str(parsed.port or 5432),
+        "POSTGRES_USER": parsed.username or "postgres",
+        "POSTGRES_PASSWORD": parsed.password or "",
+        "AGGREGATE_CACHE_MAXSIZE": "",  # no aggregate cache: every step reads the events
+        "IS_SNAPSHOTTING_ENABLED": "no",
+    }
+
+
+def read_settings(app: Application[UUID]) -> dict[str, str]:
+    """``PG_SETTINGS`` read back on a connection of the application's own pool."""
+    datastore = app.factory.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=False) as cursor:
+        got = {}
+        for name in ("synchronous_commit", "fsync", "default_transaction_isolation"):
+            cursor.execute(f"SHOW {name}")
+            got[name] = str(next(iter(cursor.fetchone().values())))
+    return got
+
+
 def read_pragmas(app: Application[UUID]) -> dict[str, str]:
     datastore = app.factory.datastore  # type: ignore[attr-defined]
     with datastore.transaction(commit=False) as cursor:
@@ -206,6 +241,11 @@ class Peer:
         self.app = Cases(env=environment(path, get_topic(TunedSQLiteFactory)))
         got = read_pragmas(self.app)
         self._pragmas = checked_pragmas(lambda sql: got[sql.removeprefix("PRAGMA ")])
+
+    def setup_postgres(self, url: str) -> None:
+        self.app = Cases(env=postgres_environment(url))
+        got = read_settings(self.app)
+        self._pragmas = checked_pg_settings(lambda sql: got[sql.removeprefix("SHOW ")])
 
     def pragmas(self) -> dict[str, str]:
         return self._pragmas

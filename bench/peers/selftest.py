@@ -1,7 +1,9 @@
 """Self-check of the peers: each on a temp file, N cases of each kind, to their final states.
 
 Run from the repository root: ``.venv/bin/python bench/peers/selftest.py [--cases N]``
-(or ``cd bench && ../.venv/bin/python -m peers.selftest``). Checks the pragmas, that every case
+(or ``cd bench && ../.venv/bin/python -m peers.selftest``); with ``--postgres URL`` the same
+checks run on PostgreSQL instead, each peer on a new database of its own on that server (raw
+sqlite3 left out). Checks the pragmas, that every case
 ends in its final state, that replay agrees, and that steps the guards forbid are refused and
 leave no trace; prints each peer's cases/s for information only (one run, not a benchmark).
 """
@@ -9,10 +11,12 @@ leave no trace; prints each peer's cases/s for information only (one run, not a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,11 +53,11 @@ def check_refusals(peer: Peer) -> None:
     assert peer.replay(["X1"]) == 1, peer.name
 
 
-def check(peer: Peer, folder: Path, n: int) -> dict[str, float]:
-    peer.setup(folder / "peer.db")
+def check(peer: Peer, setup: Callable[[], None], n: int) -> dict[str, float]:
+    setup()
     try:
         rates: dict[str, float] = {}
-        print(f"  pragmas {peer.pragmas()}")
+        print(f"  settings read back {peer.pragmas()}")
         for kind in KINDS:
             ids = [f"{kind[0].upper()}{i}" for i in range(n)]
             start = time.perf_counter()
@@ -75,16 +79,28 @@ def check(peer: Peer, folder: Path, n: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=50, help="cases of each kind")
+    parser.add_argument("--postgres", metavar="URL", help="on PostgreSQL (a SQLAlchemy URL)")
     args = parser.parse_args()
+    n = args.cases
+    modules = [m for m in MODULES if not (args.postgres and m == "raw_sqlite")]
     table = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for module_name in MODULES:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        if args.postgres:
+            from common import pg_databases
+
+            urls = stack.enter_context(pg_databases(args.postgres, [f"self_{m}" for m in modules]))
+        for module_name in modules:
             module = importlib.import_module(f"peers.{module_name}")
             peer: Peer = module.Peer()
             print(f"{peer.name}:")
             folder = Path(tmp) / module_name
             folder.mkdir()
-            table[peer.name] = check(peer, folder, args.cases)
+            if args.postgres:
+                url = urls[f"self_{module_name}"]
+                table[peer.name] = check(peer, lambda p=peer, u=url: p.setup_postgres(u), n)
+                continue
+            table[peer.name] = check(peer, lambda p=peer, f=folder: p.setup(f / "peer.db"), n)
             if module_name == "eventsourcing_peer":
                 stock = module.library_default_pragmas(folder / "stock.db")
                 print(f"  stock eventsourcing.sqlite pragmas (not used) {stock}")

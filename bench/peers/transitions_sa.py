@@ -27,6 +27,7 @@ from . import (
     Actor,
     Refused,
     Step,
+    checked_pg_settings,
     checked_pragmas,
     drive,
     facts,
@@ -76,7 +77,8 @@ class LogRow(Base):
 
 
 def utc(at: datetime) -> datetime:
-    """SQLite keeps no offset: store UTC, as ``aftersales`` does."""
+    """SQLite keeps no offset: store UTC, as ``aftersales`` does (on PostgreSQL too: the columns
+    are ``timestamp without time zone``)."""
     return at.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -292,6 +294,15 @@ class Peer:
         Base.metadata.create_all(self.engine)
         with self.engine.connect() as conn:
             self._pragmas = checked_pragmas(lambda sql: conn.exec_driver_sql(sql).scalar())
+        self.sessions = sessionmaker(self.engine)
+
+    def setup_postgres(self, url: str) -> None:
+        """SQLAlchemy's postgresql+psycopg dialect with its defaults (a QueuePool, READ
+        COMMITTED): the version column makes a lost race an UPDATE of no row, as on SQLite."""
+        self.engine = sa.create_engine(url)
+        Base.metadata.create_all(self.engine)
+        with self.engine.connect() as conn:
+            self._pragmas = checked_pg_settings(lambda sql: conn.exec_driver_sql(sql).scalar())
         self.sessions = sessionmaker(self.engine)
 
     def pragmas(self) -> dict[str, str]:
