@@ -154,18 +154,19 @@ def create_app(
 
     @app.post("/cases/{case_id}/{event}")
     def merchant_action(case_id: str, event: str, command: MerchantCommand) -> dict[str, Any]:
-        with Session(store.engine) as session, session.begin():
-            record = act(
-                store,
-                case_id,
-                event,
-                actor=Actor.merchant(shop.shop_id),
-                at=clock(),
-                gateway=gateway,
-                shop=shop,
-                data=command.data,
-                session=session,
-            )
+        # No session of ours: act commits its outbound intent before calling WeChat, so a
+        # timeout or a refusal leaves the intent and the refusal on record (the listener still
+        # moves the order's row with the event, in the store's transaction).
+        record = act(
+            store,
+            case_id,
+            event,
+            actor=Actor.merchant(shop.shop_id),
+            at=clock(),
+            gateway=gateway,
+            shop=shop,
+            data=command.data,
+        )
         return {"case_id": case_id, "event": record.event, "state": record.state_after}
 
     @app.post("/orders/{order_id}/aftersales", status_code=201)

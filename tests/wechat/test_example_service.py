@@ -236,6 +236,22 @@ def test_wechat_refusing_the_answer_maps_to_a_status_and_changes_nothing(
     assert order_row(store, "O-WX-NEW")["aftersale_state"] == "requested"
 
 
+def test_a_refused_or_lost_answer_stays_on_record(service, wechat, clock):
+    """act commits its intent before calling WeChat: the service's failed request does not
+    roll it back, nor the refusal."""
+    client, store = service
+    push(client)
+    clock.now = T0 + timedelta(hours=2)
+    wechat.replies = [{"errcode": 10021041, "errmsg": "wrong status"}]
+    assert client.post("/cases/wx-WX-NEW/agree", json={}).status_code == 409
+    [refusal] = store.refusals("wx-WX-NEW")
+    assert refusal.event == "agree"
+    assert [i.status for i in store.open_intents()] == []  # failed: WeChat said no
+    wechat.replies = [{"errcode": -1, "errmsg": "system busy"}] * 4
+    assert client.post("/cases/wx-WX-NEW/agree", json={}).status_code == 503
+    assert len(store.refusals("wx-WX-NEW")) == 2 and store.get("wx-WX-NEW").state == "requested"
+
+
 def test_a_command_the_library_refuses_never_reaches_wechat(service, wechat, clock):
     client, _ = service
     push(client)

@@ -230,6 +230,32 @@ def test_item_4_a_refusal_closes_the_intent_as_failed(store):
     assert run(store, "agree", gateway, hours=1.1, command_id="req-3").event == "agree"
 
 
+def test_item_4_a_command_id_kept_for_another_command_is_a_conflict_before_any_call(store):
+    opened(store)
+    down = Gateway(TimeoutError("read timed out"))
+    with pytest.raises(AftersalesError):
+        run(store, "agree", down, hours=1, command_id="k1")  # left open: WeChat may have it
+    gateway = Gateway()
+    with pytest.raises(AftersalesError) as info:
+        run(store, "reject", gateway, hours=2, command_id="k1", reject_reason="fine")
+    assert (info.value.code, info.value.field) == ("conflict", "command_id")
+    assert gateway.calls == [] and [e.event for e in store.history("C1")] == ["open"]
+    assert store.intent("C1", "k1").event == "agree"  # the first command's intent, untouched
+
+
+def test_item_4_a_gateway_that_could_not_send_is_not_a_maybe(store):
+    from aftersales import InvalidInput, PlatformError
+
+    opened(store)
+    no_token = PlatformError("no token", "无令牌", "access_token", errcode=40125, errmsg="bad")
+    for error, code in ((no_token, 40125), (InvalidInput("bad url", "坏地址", "api_name"), None)):
+        with pytest.raises(AftersalesError) as info:
+            run(store, "agree", Gateway(error), hours=1, command_id=f"k-{code}")
+        assert info.value is error  # passed through, not "WeChat may or may not have acted"
+        assert store.intent("C1", f"k-{code}").status == "failed"
+    assert store.open_intents() == []
+
+
 # -- item 12 -----------------------------------------------------------------------------------
 def test_item_12_act_refuses_another_shops_config(store):
     opened(store)
@@ -238,6 +264,29 @@ def test_item_12_act_refuses_another_shops_config(store):
         run(store, "agree", gateway, hours=1, shop=ShopConfig(shop_id="S2"))
     assert (info.value.code, info.value.field) == ("permission_denied", "shop_id")
     assert gateway.calls == []
+
+
+def test_item_12_a_dispute_with_another_shops_config_is_refused_too(store):
+    from aftersales.wechat import sync_complaint
+
+    opened(store)
+    other = ShopConfig(shop_id="S2")
+    pushed = {
+        "Event": "channels_ec_complaint_update",
+        "CreateTime": int(at(2).timestamp()),
+        "finder_shop_complaint": {
+            "after_sale_order_id": "WX-1",
+            "complaint_status": 101,
+            "complaint_id": "CP-1",
+        },
+    }
+    with pytest.raises(AftersalesError) as info:
+        reconcile(store, parse_notification(pushed), shop=other)
+    assert (info.value.code, info.value.field) == ("permission_denied", "shop_id")
+    fetched = {"after_sale_order_id": "WX-1", "status": 101, "history": []}
+    with pytest.raises(AftersalesError):
+        sync_complaint(store, fetched, shop=other)
+    assert store.get("C1").state == "requested" and store.complaint_id("C1") is None
 
 
 def test_item_12_sync_refuses_another_shops_config_and_never_opens_its_lines(store):

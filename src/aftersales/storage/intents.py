@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.orm import Session
 
+from ..workflow.errors import Conflict
 from ..workflow.record import Actor
 from .engine import savepoint, transaction
 from .repository import safe_text
@@ -100,9 +101,10 @@ class IntentStore:
     ) -> Intent:
         """Write an open intent before WeChat is called; the intent as it stands.
 
-        An intent already kept under ``command_id`` is returned as it is when open or done (a
-        retry); a failed one is opened again with this attempt's data (WeChat refused it, so a
-        retry is a new attempt).
+        An intent already kept under ``command_id`` is returned as it is when open or done and
+        it names the same command (event, actor and data: a retry), and is ``conflict`` when it
+        names another; a failed one is opened again with this attempt's data (WeChat refused
+        it, so a retry is a new attempt).
         """
         row = {
             "event": event,
@@ -121,6 +123,14 @@ class IntentStore:
         with transaction(self.engine, session) as conn:
             found = _find(conn, case_id, command_id)
             if found is not None and found.status != FAILED:
+                if (found.event, found.actor, found.data) != (event, actor, dict(data)):
+                    raise Conflict(
+                        f"command_id {command_id!r} was used for another command "
+                        f"({found.event}, {found.status}); use a new id for a new command.",
+                        f"command_id {command_id!r} 已用于另一条指令({found.event},"
+                        f"{found.status}),新指令请使用新的 command_id。",
+                        "command_id",
+                    )
                 return found
             if found is not None:
                 conn.execute(

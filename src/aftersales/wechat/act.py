@@ -89,6 +89,12 @@ def act(
 
     ``command_id`` makes it idempotent: a retried request returns the first record and calls
     WeChat once. Without it, the id sync derives for the step is used.
+
+    Without ``session`` the intent is committed before WeChat is called, and a refusal or a
+    transport failure leaves it (failed, or open) with the refusal kept. With ``session`` all of
+    that is written in the caller's transaction: a caller that rolls back on the error loses the
+    intent and the refusal with it (keep the refusal with ``store.keep_refusal_of(error)``), so
+    pass a session only when the command must commit with the caller's own writes.
     """
     when = parse_time(at)
     fields = dict(data or {})
@@ -132,7 +138,12 @@ def act(
     )
     if intent.status == "done":  # completed by an echo or a sync already
         return _recorded(store, case_id, key, intent.data, event, actor, when, session)
-    reply = _call(gateway, api, body)
+    try:
+        reply = _call(gateway, api, body)
+    except _NotSent as unsent:  # nothing reached WeChat: the attempt failed, no doubt about it
+        code = unsent.error.code
+        store.close_intent(case_id, key, done=False, error=f"{code}: not sent", session=session)
+        raise unsent.error from None
     error = error_for_platform_reply(
         _errcode(reply), str(reply.get("errmsg", "")) if isinstance(reply, Mapping) else ""
     )
@@ -165,11 +176,26 @@ def _recorded(
     )
 
 
+class _NotSent(Exception):
+    """The gateway refused before sending anything (one of our errors says so)."""
+
+    def __init__(self, error: AftersalesError) -> None:
+        super().__init__(error.message_en)
+        self.error = error
+
+
 def _call(gateway: Gateway, api: str, body: dict[str, Any]) -> Mapping[str, Any] | object:
-    """The gateway's reply; a gateway that raises is a transport error WeChat may or may not
-    have acted on: retryable, and the intent stays open."""
+    """The gateway's reply. A gateway that raises is a transport error WeChat may or may not
+    have acted on (retryable; the intent stays open), except for the two errors
+    :class:`HttpGateway` raises before sending the command: ``invalid_input`` (a refused URL)
+    and ``platform_error`` on field ``access_token`` (no token could be had). Those pass through
+    as they are, and the intent is closed as failed."""
     try:
         return gateway(api, body)
+    except (InvalidInput, PlatformError) as exc:
+        if isinstance(exc, InvalidInput) or exc.field == "access_token":
+            raise _NotSent(exc) from exc
+        raise transport_error(exc) from exc
     except Exception as exc:  # the caller's HTTP client: any failure is a transport failure
         raise transport_error(exc) from exc
 

@@ -138,7 +138,7 @@ def reconcile(
             raise error  # WeChat could not say what the order is: not a divergence
     synced = sync(store, order, shop=shop, session=session)
     if notification.kind == "complaint" and synced.case_id is not None:
-        return _retrying(session, lambda: _complaint(store, notification, session))
+        return _retrying(session, lambda: _complaint(store, notification, shop, session))
     return synced
 
 
@@ -159,7 +159,7 @@ def _reconcile(
     if notification.kind == "unreadable":
         return _unreadable(store, notification.problem or "unreadable", notification.key, session)
     if notification.kind == "complaint":
-        return _retrying(session, lambda: _complaint(store, notification, session))
+        return _retrying(session, lambda: _complaint(store, notification, shop, session))
     return _retrying(
         session, lambda: _reconcile_once(store, notification, shop, session, wants_order)
     )
@@ -190,20 +190,24 @@ def sync_complaint(
     store: CaseStore,
     complaint: ComplaintOrder | Mapping[str, Any] | str | bytes,
     *,
+    shop: ShopConfig | None = None,
     session: Session | None = None,
 ) -> SyncResult:
     """Follow a fetched dispute (``getcomplaintorder``): the intervention, and the platform's
-    judgement as a ruling with its liability (user, merchant, both, none)."""
+    judgement as a ruling with its liability (user, merchant, both, none). A ``shop`` of
+    another shop than the case's is refused (``permission_denied``), as for :func:`sync`."""
     if not isinstance(complaint, ComplaintOrder):
         try:
             complaint = ComplaintOrder.read(complaint)
         except (ValueError, RecursionError) as exc:
             return _unreadable(store, str(exc)[:200], fingerprint(complaint), session)
     read = complaint
-    return _retrying(session, lambda: _sync_complaint(store, read, session))
+    return _retrying(session, lambda: _sync_complaint(store, read, shop, session))
 
 
-def _sync_complaint(store: CaseStore, read: ComplaintOrder, session: Session | None) -> SyncResult:
+def _sync_complaint(
+    store: CaseStore, read: ComplaintOrder, shop: ShopConfig | None, session: Session | None
+) -> SyncResult:
     status = str(read.status)
     key = f"wechat:complaint:{read.complaint_id}:{status}:{len(read.rulings)}"
     if read.appeals:
@@ -213,6 +217,7 @@ def _sync_complaint(store: CaseStore, read: ComplaintOrder, session: Session | N
         if case is None:
             why = "no case is linked to the dispute's after-sale order"
             return ctx.diverge(key, read.after_sale_order_id, status, None, why)
+        check_shop(case, shop)
         if read.complaint_id:
             ctx.store.link_complaint(case.case_id, read.complaint_id, session=ctx.session)
         if case.liability is not None or case.final:
@@ -245,12 +250,15 @@ def _sync_complaint(store: CaseStore, read: ComplaintOrder, session: Session | N
         return ctx.checked(case, steps, at, key, status)
 
 
-def _complaint(store: CaseStore, notification: Notification, session: Session | None) -> SyncResult:
+def _complaint(
+    store: CaseStore, notification: Notification, shop: ShopConfig | None, session: Session | None
+) -> SyncResult:
     code, status = notification.complaint_status, notification.status
     with _following(store, session) as ctx:
         case = ctx.case_for(notification.after_sale_order_id)
         if case is None:
             return SyncResult("unknown", None, status, None, reason=UNKNOWN_ORDER)
+        check_shop(case, shop)
         if notification.complaint_id:
             ctx.store.link_complaint(case.case_id, notification.complaint_id, session=ctx.session)
         at = notification.create_time
