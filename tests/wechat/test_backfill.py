@@ -202,6 +202,9 @@ def test_what_no_sequence_explains_is_counted_as_a_divergence(store):
         ({"since": SINCE, "until": UNTIL, "cursor": "junk"}, "cursor"),
         ({"since": SINCE, "until": UNTIL, "cursor": "12:p1"}, "cursor"),  # before since
         ({"since": SINCE, "until": UNTIL, "cursor": f"{int(UNTIL.timestamp())}:"}, "cursor"),
+        # review r2: a corrupt cursor was a raw ValueError, not invalid_input
+        ({"since": SINCE, "until": UNTIL, "cursor": "999999999999:"}, "cursor"),  # year 33658
+        ({"since": SINCE, "until": UNTIL, "cursor": "\u00b9:p1"}, "cursor"),  # "¹" is a digit
     ],
 )
 def test_bad_arguments_are_invalid_input_and_call_nothing(store, kwargs, field):
@@ -209,3 +212,4 @@ def test_bad_arguments_are_invalid_input_and_call_nothing(store, kwargs, field):
     with pytest.raises(InvalidInput) as info:
         backfill(store, wechat, SHOP, **kwargs)
     assert info.value.field == field and wechat.lists == [] and wechat.fetched == []
+    assert info.value.code == "invalid_input"

@@ -4,6 +4,7 @@ request from a script; the clock and the sleeps are the test's."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -305,3 +306,35 @@ def test_reconcile_fetches_an_unknown_order_through_the_http_gateway(store, make
     )
     assert result.case_id == "wx-WX-NEW" and store.get("wx-WX-NEW").state == "requested"
     assert json.loads(wechat.calls[-1].content) == {"after_sale_order_id": "WX-NEW"}
+
+
+def test_the_access_token_is_redacted_from_httpx_log_lines(make, caplog):
+    # review r2: httpx logs every request URL, ?access_token= with it, at INFO
+    level = logging.getLogger("httpx").level
+    gateway, wechat = make()
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        gateway("acceptapply", {"after_sale_order_id": "WX-1"})
+    assert wechat.tokens_used() == ["T1"]  # the request itself still carries the token
+    lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    call = [line for line in lines if "acceptapply" in line]
+    assert call == [f'HTTP Request: POST {API}acceptapply?access_token=*** "HTTP/1.1 200 OK"']
+    assert "T1" not in caplog.text
+    assert f'HTTP Request: POST {TOKEN_URL} "HTTP/1.1 200 OK"' in lines  # the rest unchanged
+    record = next(r for r in caplog.records if "acceptapply" in r.getMessage())
+    assert (record.levelno, record.msg) == (logging.INFO, 'HTTP Request: %s %s "%s %d %s"')
+    assert record.args is not None and record.args[0] == "POST" and record.args[3] == 200
+    assert logging.getLogger("httpx").level == level  # the level is the caller's
+
+
+def test_the_redaction_filter_is_installed_once_and_keeps_other_records():
+    from aftersales.wechat import gateway as module
+
+    module._install_redaction()  # as a second import would
+    logger = logging.getLogger("httpx")
+    redacting = [f for f in logger.filters if type(f).__name__ == "_RedactAccessToken"]
+    assert len(redacting) == 1
+    args = ("x?access_token=AB.c-1&y=2", 7, None)
+    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "%s id=%d %s", args, None)
+    assert redacting[0].filter(record)
+    assert record.getMessage() == "x?access_token=***&y=2 id=7 None"
+    assert record.args is not None and record.args[1:] == (7, None)

@@ -9,6 +9,7 @@ import pytest
 
 from aftersales import AftersalesError
 from aftersales.wechat import act, match_reason, shop_config_from_platform, sync
+from aftersales.workflow.reasons import catalog
 from tests.support import MERCHANT, at, facts
 
 # The documented replies (getaftersalereason and getrejectreason pages' examples), plus rows of
@@ -72,9 +73,38 @@ def test_item_8_shop_config_from_the_platforms_lists():
 
 
 def test_item_8_labels_match_punctuation_aside():
-    assert match_reason("虚拟商品已完成服务") == "virtual_service_completed"
+    assert match_reason("虚拟商品已完成服务／激活") == "virtual_service_completed"  # full-width
     assert match_reason("已发货, 没有拦截成功") == "shipped_interception_failed"
+    assert match_reason(" 仅修改退款金额。") == "modify_amount_only"
     assert match_reason("缺货") is None and match_reason(None) is None
+
+
+def test_every_catalog_label_matches_its_own_reason_and_only_it():
+    for reason in catalog().values():
+        assert match_reason(reason.label_zh) == reason.key
+
+
+@pytest.mark.parametrize(
+    "label",
+    # review r2: general labels were matched by substring to specific reasons
+    ["退款", "质量问题", "协商一致", "其他", "虚拟商品已完成服务", "已协商一致新的售后方案(新)"],
+)
+def test_a_label_that_only_contains_or_extends_ours_matches_no_reason(label):
+    assert match_reason(label) is None
+
+
+def test_a_general_platform_label_gives_no_reason_its_code():
+    rows = [
+        {"update_reason_type": 3, "update_reason_desc": "退款"},
+        {"update_reason_type": 5, "update_reason_desc": "质量问题"},
+        {"update_reason_type": 9, "update_reason_desc": "已发货没有拦截成功"},
+    ]
+
+    def gateway(api: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {"errcode": 0, "reason_list": rows if api == "reason/get" else []}
+
+    shop = shop_config_from_platform("S1", gateway)
+    assert shop.reason_codes == {"shipped_interception_failed": 9}
 
 
 def test_item_8_a_seed_reason_the_platform_does_not_offer_is_refused_with_how_to_map_it(store):

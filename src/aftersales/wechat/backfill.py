@@ -196,8 +196,11 @@ def _resume(cursor: str | None, start: datetime, end: datetime) -> tuple[datetim
         return start, ""
     seconds, _, next_key = cursor.partition(":")
     moment = None
-    if seconds.isdigit() and len(seconds) <= 12 and len(next_key) <= 1000:
-        moment = datetime.fromtimestamp(int(seconds), UTC)
+    if seconds.isascii() and seconds.isdigit() and len(seconds) <= 12 and len(next_key) <= 1000:
+        try:
+            moment = datetime.fromtimestamp(int(seconds), UTC)
+        except (ValueError, OverflowError, OSError):  # beyond the years datetime can hold
+            moment = None
     if moment is None or not start.replace(microsecond=0) <= moment < end:
         raise InvalidInput(
             f"cursor {cursor[:80]!r} is not a backfill cursor of this range.",

@@ -17,6 +17,11 @@ any :data:`Gateway`. It
   may have reached WeChat is never sent twice: the next sync records what WeChat did;
 - returns every other reply as it is (``act`` turns the errcode into our error), and raises
   :class:`PlatformError` (``errcode`` -2, ``retryable``) when no reply could be had at all.
+
+``httpx`` logs every request's URL at INFO on its ``"httpx"`` logger, the token with it.
+Importing this module installs, once, a :class:`logging.Filter` on that logger that rewrites
+``access_token=<value>`` in a record's message and arguments to ``access_token=***`` and leaves
+the rest of the record, and the logger's level, as they are, before any handler sees it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from ..extras import require
 require("aftersales.wechat.gateway", "wechat", "httpx")
 
 import json
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -45,6 +52,43 @@ NO_REPLY: Final = -2
 """The library's errcode (not WeChat's) for a call that got no usable reply."""
 READS: Final = ("get", "list", "search")
 _NOT_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_TOKEN_IN_TEXT: Final = re.compile(r"(access_token=)[^&#\s\"'<>]+", re.IGNORECASE)
+
+
+class _RedactAccessToken(logging.Filter):
+    """Rewrites ``access_token=<value>`` to ``access_token=***`` in a record's message and
+    arguments (an argument that holds one, such as httpx's ``URL``, becomes its redacted text;
+    every other argument stays as it is). Never drops a record, never raises."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            if isinstance(record.msg, str):
+                record.msg = _redacted(record.msg)
+            if isinstance(record.args, Mapping):
+                record.args = {key: _redacted(value) for key, value in record.args.items()}
+            elif isinstance(record.args, tuple):
+                record.args = tuple(_redacted(value) for value in record.args)
+        except Exception:  # a str() that fails: the record goes on as it was
+            pass
+        return True
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, int | float | bytes | type(None)):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    if "access_token=" not in text.lower():
+        return value
+    return _TOKEN_IN_TEXT.sub(r"\1***", text)
+
+
+def _install_redaction() -> None:
+    httpx_logger = logging.getLogger("httpx")
+    if not any(type(f).__name__ == _RedactAccessToken.__name__ for f in httpx_logger.filters):
+        httpx_logger.addFilter(_RedactAccessToken())
+
+
+_install_redaction()
 
 
 class _NoReply(Exception):

@@ -6,7 +6,7 @@ getaftersalerejectreason), and matches them to our catalog by their Chinese labe
 
 - a negotiation reason (a row with ``update_reason_type`` and ``update_reason_desc``, the shape of
   the ``merchantupdateaftersale`` page's MerchantUpdateReason table) whose label is one of the
-  catalog's gives that reason its ``update_reason_type``;
+  catalog's, exactly (:func:`match_reason`), gives that reason its ``update_reason_type``;
 - a buyer reason (``reason``, ``reason_text``) is read as our ``buyer_reason`` by its words;
 - a rejection reason gives the first ``reject_reason_type`` of each ``reject_scene`` (1 refund,
   4 return and refund, 5 exchange, 6 refusing to ship the replacement) as the shop's default.
@@ -19,6 +19,7 @@ The result is plain data: the caller caches it (the lists change rarely) and pas
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -30,7 +31,8 @@ from .messages import read_int
 
 REJECT_SCENES: Final = {1: "refund", 4: "return_refund", 5: "exchange", 6: "reship"}
 """``reject_scene`` of ``rejectreason/get`` and the situation of ours it fits."""
-_NOT_WORD: Final = re.compile(r"[\s/／,，、。.:：;；()（）]")
+_NOT_WORD: Final = re.compile(r"[\W_]")
+"""What a label is compared without: spaces, punctuation and symbols (after NFKC)."""
 
 
 def shop_config_from_platform(shop_id: str, gateway: Gateway, **settings: Any) -> ShopConfig:
@@ -65,16 +67,24 @@ def shop_config_from_platform(shop_id: str, gateway: Gateway, **settings: Any) -
 
 
 def match_reason(label: object) -> str | None:
-    """The catalog reason whose Chinese label is the platform's ``label`` (punctuation and
-    spaces aside; one may extend the other, as ``虚拟商品已完成服务/激活`` does)."""
-    if not isinstance(label, str) or not label.strip():
+    """The catalog reason whose Chinese label is the platform's ``label``, exactly once both are
+    normalised: full-width forms read as half-width (NFKC), spaces, punctuation and symbols
+    dropped, case folded. Nothing else matches: a general label (``退款``, ``质量问题``) or one
+    that only contains or extends ours is not that reason, and ``None`` leaves the reason
+    without a code, so ``act`` refuses it saying how to map it (``reason_codes``)."""
+    if not isinstance(label, str):
         return None
-    wanted = _NOT_WORD.sub("", label)
+    wanted = _normal(label)
+    if not wanted:
+        return None
     for reason in catalog().values():
-        ours = _NOT_WORD.sub("", reason.label_zh)
-        if wanted and (wanted == ours or wanted in ours or ours in wanted):
+        if _normal(reason.label_zh) == wanted:
             return reason.key
     return None
+
+
+def _normal(label: str) -> str:
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", label)).casefold()
 
 
 def _reason_list(gateway: Gateway, api: str) -> list[Mapping[str, Any]]:

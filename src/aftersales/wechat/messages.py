@@ -22,10 +22,19 @@ MAX_BODY: Final = 1024 * 1024
 
 
 MAX_INT: Final = 2**53
-"""Numbers beyond this (JSON's exact integers) are not ids, times or amounts WeChat sends."""
+"""Numbers beyond this (JSON's exact integers) are not times, amounts or codes WeChat sends.
+Ids are text, so :func:`_text` renders an integer id of any size (WeChat's have 19 digits)."""
 
 
 def _text(value: Any) -> str:
+    """A value WeChat sends as text or as a number, as text: an integer (not a bool) exactly as
+    its decimal digits, whatever its size; a whole float within ``MAX_INT`` as an integer;
+    anything else (``1e400``, a bool, an object) as ``""``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return str(value)
+        except ValueError:  # beyond Python's limit on integer-to-text digits
+            return ""
     number = read_int(value)
     if number is not None:
         return str(number)
