@@ -9,6 +9,7 @@ from .workflow.advice import (
     Avoid,
     advice_at_merchant_turns,
     advise,
+    check_advice,
 )
 from .workflow.advice_evidence import EvidenceAdvice
 from .workflow.case import Case, Verdict, open_case
@@ -77,6 +78,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, as tests/test_public_api.py che
     "advice_at_merchant_turns",
     "advise",
     "catalog",
+    "check_advice",
     "open_case",
     "replay",
 ]
