@@ -13,24 +13,18 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-from aftersales import Actor
 from aftersales.storage import CaseStore
 from aftersales.wechat import ShopConfig, act, parse_notification, reconcile, sync
+from tests.support import BUYER, CST, MERCHANT, T0, at, facts
+from tests.wechat.platform import notify
 
-CST = timezone(timedelta(hours=8))
-T0 = datetime(2026, 3, 1, 10, 0, tzinfo=CST)
-MERCHANT, BUYER = Actor.merchant("S1"), Actor.buyer("B1")
 SHOP = ShopConfig(
     shop_id="S1", reject_reason_types={"refund": 4, "return_refund": 20}, address_id="A1"
 )
 OK = {"errcode": 0, "errmsg": "ok"}
-
-
-def at(hours: float) -> datetime:
-    return T0 + timedelta(hours=hours)
 
 
 class Gateway:
@@ -55,21 +49,7 @@ class World:
         self.dir = tempfile.TemporaryDirectory()
         self.store = CaseStore(f"sqlite:///{self.dir.name}/cases.db", clock=lambda: now)
         self.store.create_schema()
-        facts = {
-            "case_id": "C1",
-            "order_id": "O1",
-            "shop_id": "S1",
-            "buyer_id": "B1",
-            "type": "refund",
-            "category": "ordinary",
-            "paid_amount": 10000,
-            "requested_amount": 10000,
-            "buyer_reason": "no_reason",
-            "opened_at": T0,
-            "platform_id": "WX-1",
-            **overrides,
-        }
-        self.store.open_case(facts)
+        self.store.open_case(facts(platform_id="WX-1", **overrides))
         self.gateway = Gateway()
         self.notes: list[str] = []
 
@@ -130,20 +110,6 @@ def attempt(world: World, step: Callable[[], Any]) -> None:
             world.notes.append(action)
 
 
-def notification(status: str, when: datetime) -> Any:
-    return parse_notification(
-        {
-            "CreateTime": int(when.timestamp()),
-            "Event": "channels_ec_aftersale_update",
-            "finder_shop_aftersale_status_update": {
-                "status": status,
-                "after_sale_order_id": "WX-1",
-                "order_id": "O1",
-            },
-        }
-    )
-
-
 def order(status: str, hours: float, **extra: Any) -> dict[str, Any]:
     body = {
         "after_sale_order_id": "WX-1",
@@ -188,7 +154,7 @@ def s3_act_racing_the_echo() -> World:
     world = World(NOW)
 
     def echo(api: str, body: dict[str, Any]) -> Any:
-        note = notification("USER_WAIT_CONFIRM_UPDATE", at(1))
+        note = notify("USER_WAIT_CONFIRM_UPDATE", 1)
         world.notes.append("echo " + reconcile(world.store, note, shop=SHOP).action)
         return OK
 
@@ -233,7 +199,7 @@ def s6_deadline_as_remaining_seconds() -> World:
 
 def s7_notification_ahead_of_our_clock() -> World:
     world = World(at(1))
-    note = notification("USER_CANCELD", at(1.5))
+    note = notify("USER_CANCELD", 1.5)
     attempt(world, lambda: reconcile(world.store, note, shop=SHOP))
     return world
 

@@ -4,12 +4,11 @@ reconciled, not stuck."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aftersales.storage import CaseStore, DueForFetch
 from aftersales.wechat import ShopConfig, sync
 from aftersales.workflow import case as case_module
 from tests.support import BUYER, MERCHANT, at, facts
+from tests.wechat.platform import order
 
 SHOP = ShopConfig(shop_id="S1")
 MODIFY = {
@@ -18,20 +17,6 @@ MODIFY = {
     "amount": 5000,
     "evidence": [{"kind": "image", "ref": "m-1", "media_id": "wx-1"}],
 }
-
-
-def order(status: str, hours: float, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "after_sale_order_id": "WX-1",
-        "status": status,
-        "order_id": "O1",
-        "type": "REFUND",
-        "create_time": int(at(0).timestamp()),
-        "update_time": int(at(hours).timestamp()),
-        "refund_info": {"amount": 10000},
-    }
-    body.update(extra)
-    return body
 
 
 def test_item_5_a_linked_v3_case_is_due_for_a_fetch_not_moved(store):

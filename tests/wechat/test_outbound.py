@@ -11,6 +11,7 @@ import pytest
 from aftersales import AftersalesError
 from aftersales.wechat import ShopConfig, act, parse_notification, reconcile, sync
 from tests.support import BUYER, MERCHANT, at, ev, facts
+from tests.wechat.platform import notify
 
 SHOP = ShopConfig(shop_id="S1", reject_reason_types={"refund": 4, "return_refund": 20})
 OK = {"errcode": 0, "errmsg": "ok"}
@@ -36,20 +37,6 @@ class Gateway:
 
 def image(ref: str = "m-1", media_id: str | None = "wx-1", kind: str = "image") -> dict[str, Any]:
     return {**ev(kind, ref), **({"media_id": media_id} if media_id else {})}
-
-
-def notify(status: str, hours: float) -> Any:
-    return parse_notification(
-        {
-            "CreateTime": int(at(hours).timestamp()),
-            "Event": "channels_ec_aftersale_update",
-            "finder_shop_aftersale_status_update": {
-                "status": status,
-                "after_sale_order_id": "WX-1",
-                "order_id": "O1",
-            },
-        }
-    )
 
 
 def opened(store, **overrides):

@@ -10,37 +10,9 @@ from aftersales.storage import CaseStore
 from aftersales.wechat import ShopConfig, parse_notification, reconcile, sync
 from tests.conftest import fresh_pg, pg_url_or_skip
 from tests.support import MERCHANT, SYSTEM, at, facts
+from tests.wechat.platform import notify, order
 
 SHOP = ShopConfig(shop_id="S1")
-
-
-def notify(status: str, hours: float) -> Any:
-    return parse_notification(
-        {
-            "CreateTime": int(at(hours).timestamp()),
-            "Event": "channels_ec_aftersale_update",
-            "finder_shop_aftersale_status_update": {
-                "status": status,
-                "after_sale_order_id": "WX-1",
-                "order_id": "O1",
-            },
-        }
-    )
-
-
-def order(status: str, hours: float, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "after_sale_order_id": "WX-1",
-        "status": status,
-        "order_id": "O1",
-        "openid": "B1",
-        "type": "REFUND",
-        "create_time": int(at(0).timestamp()),
-        "update_time": int(at(hours).timestamp()),
-        "refund_info": {"amount": 10000},
-    }
-    body.update(extra)
-    return body
 
 
 def clocked(tmp_path, hours: float) -> CaseStore:
