@@ -35,7 +35,7 @@ MAX_STEPS: Final = 3
 SYSTEM, PLATFORM = Actor.system(), Actor.platform()
 AUTO_AGREED: Final = Actor("system", "platform_auto_agree")
 """The expiry WeChat's ``refund_reason`` 4 reports: the platform agreed at once to refund goods
-not yet shipped, not a merchant who let the response window lapse (issue #21 item 9)."""
+not yet shipped, not a merchant who let the response window lapse."""
 WAYBILL_EVENTS: Final = frozenset({"ship_return", "reship"})
 """Events whose ``tracking`` a fetched after-sale order shows (an interception's parcel is the
 order's own shipment, which the after-sale order does not carry)."""

@@ -1,4 +1,4 @@
-"""A shop's configuration built from the platform's own lists (issue #21 item 8).
+"""A shop's configuration built from the platform's own lists.
 
 :func:`shop_config_from_platform` fetches, through the caller's gateway, the after-sale reasons
 (``reason/get``, getaftersalereason) and the rejection reasons (``rejectreason/get``,
